@@ -1,0 +1,253 @@
+import {readFile, rename, rm, mkdtemp, readdir} from 'node:fs/promises'
+import path from 'node:path'
+import {LocalcertError} from '../errors.js'
+import {caPaths, userAtHost, type CaPaths} from '../state/paths.js'
+import {ensurePrivateDir, readJson, writeFileSafely, randomId} from '../state/files.js'
+import {withLock} from '../state/lock.js'
+import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
+import {defaultPolicy, nameConstraintsDer, type NamePolicy} from './policy.js'
+import {loadX509, sha256Fingerprint} from './x509.js'
+import {randomSerial} from './serial.js'
+
+/** Every localcert root's subject starts with this organisation, so programs can recognise one. */
+export const ROOT_ORGANIZATION = 'localcert development CA'
+const DAY = 86_400_000
+export const ROOT_DAYS = 3650
+export const INTERMEDIATE_DAYS = 1095
+
+export interface CertSummary {
+  subject: string
+  serial: string
+  fingerprint: string
+  notBefore: string
+  notAfter: string
+}
+
+export interface CaMeta {
+  version: 1
+  keyType: KeyType
+  createdAt: string
+  policy: NamePolicy
+  root: CertSummary
+  intermediate: CertSummary & {id: string}
+  /** Fingerprints of intermediates this CA used before, newest last. */
+  previousIntermediates: string[]
+}
+
+export interface CreateOptions {
+  keyType?: KeyType
+  allowDomains?: string[]
+  nameConstraints?: boolean
+}
+
+/** A loaded CA: what leaf issuance needs, kept in memory by long-lived callers. */
+export interface Authority {
+  home: string
+  paths: CaPaths
+  meta: CaMeta
+  rootPem: string
+  intermediatePem: string
+  intermediateKey: CryptoKey
+  intermediateKeyType: KeyType
+}
+
+async function summarise(cert: import('@peculiar/x509').X509Certificate): Promise<CertSummary> {
+  return {
+    subject: cert.subject,
+    serial: cert.serialNumber,
+    fingerprint: await sha256Fingerprint(cert.rawData),
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+  }
+}
+
+function caSubject(role: string, id: string): Array<Record<string, string[]>> {
+  const who = userAtHost()
+  return [{O: [ROOT_ORGANIZATION]}, {OU: [who]}, {CN: [`localcert ${role} ${who} ${id}`]}]
+}
+
+async function caExtensions(keys: KeyPair, policy: NamePolicy, pathLength: number, issuerKey?: CryptoKey) {
+  const x509 = await loadX509()
+  const extensions: import('@peculiar/x509').Extension[] = [
+    new x509.BasicConstraintsExtension(true, pathLength, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | (issuerKey ? x509.KeyUsageFlags.digitalSignature : 0), true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ]
+  if (issuerKey) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey))
+  if (policy.constrained) extensions.push(new x509.Extension('2.5.29.30', true, await nameConstraintsDer(policy)))
+  return extensions
+}
+
+async function createIntermediate(rootCert: import('@peculiar/x509').X509Certificate, rootKey: CryptoKey, rootPublic: CryptoKey, keyType: KeyType, policy: NamePolicy) {
+  const x509 = await loadX509()
+  const keys = await generateKeyPair(keyType, 'ca')
+  const id = randomId(4)
+  const notBefore = new Date(Date.now() - 3_600_000)
+  const notAfter = new Date(Math.min(notBefore.getTime() + INTERMEDIATE_DAYS * DAY, rootCert.notAfter.getTime()))
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: caSubject('intermediate', id),
+    issuer: rootCert.subjectName,
+    notBefore,
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: rootKey,
+    extensions: await caExtensions(keys, policy, 0, rootPublic),
+  })
+  return {id, cert, keys}
+}
+
+/**
+ * Creates the root and first intermediate in a temporary directory next to `<home>/ca`, then renames it
+ * into place: a process killed mid-way leaves no CA or the whole CA, never half of one.
+ */
+async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
+  const x509 = await loadX509()
+  const keyType = options.keyType ?? 'ecdsa'
+  const policy = defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true)
+  const rootKeys = await generateKeyPair(keyType, 'ca')
+  const rootId = randomId(4)
+  const notBefore = new Date(Date.now() - 3_600_000)
+  const root = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: caSubject('root', rootId),
+    issuer: caSubject('root', rootId),
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + ROOT_DAYS * DAY),
+    publicKey: rootKeys.publicKey,
+    signingKey: rootKeys.privateKey,
+    extensions: await caExtensions(rootKeys, policy, 1),
+  })
+  const inter = await createIntermediate(root, rootKeys.privateKey, rootKeys.publicKey, keyType, policy)
+  const meta: CaMeta = {
+    version: 1,
+    keyType,
+    createdAt: new Date().toISOString(),
+    policy,
+    root: await summarise(root),
+    intermediate: {...(await summarise(inter.cert)), id: inter.id},
+    previousIntermediates: [],
+  }
+  const staging = await mkdtemp(path.join(paths.home, '.ca-staging-'))
+  try {
+    const inStaging = caPaths(paths.home)
+    const at = (file: string) => path.join(staging, path.basename(file))
+    await writeFileSafely(at(inStaging.rootCert), root.toString('pem') + '\n', 0o644)
+    await writeFileSafely(at(inStaging.rootKey), await exportPrivateKeyPem(rootKeys.privateKey))
+    await writeFileSafely(at(inStaging.intermediateCert(inter.id)), inter.cert.toString('pem') + '\n', 0o644)
+    await writeFileSafely(at(inStaging.intermediateKey(inter.id)), await exportPrivateKeyPem(inter.keys.privateKey))
+    await writeFileSafely(at(inStaging.meta), JSON.stringify(meta, null, 2) + '\n')
+    await rename(staging, paths.ca)
+  } catch (error) {
+    await rm(staging, {recursive: true, force: true})
+    throw error
+  }
+}
+
+async function removeStaleStaging(home: string): Promise<void> {
+  for (const entry of await readdir(home).catch(() => [] as string[])) {
+    if (entry.startsWith('.ca-staging-')) await rm(path.join(home, entry), {recursive: true, force: true})
+  }
+}
+
+export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
+  try {
+    return await readJson<CaMeta>(paths.meta)
+  } catch (error) {
+    throw new LocalcertError('CA_CORRUPT', `${paths.meta} cannot be parsed`, 'restore it from backup, or run `localcert uninstall --yes` and `localcert setup` to start over', {cause: error})
+  }
+}
+
+/** Loads the CA under `home`; undefined when there is none yet. Never creates or renews anything. */
+export async function loadAuthority(home: string): Promise<Authority | undefined> {
+  const paths = caPaths(home)
+  const meta = await readMeta(paths)
+  if (!meta) return undefined
+  try {
+    const [rootPem, intermediatePem, keyPem] = await Promise.all([
+      readFile(paths.rootCert, 'utf8'),
+      readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
+      readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
+    ])
+    const {key, type} = await importPrivateKeyPem(keyPem)
+    return {home, paths, meta, rootPem, intermediatePem, intermediateKey: key, intermediateKeyType: type}
+  } catch (error) {
+    if (error instanceof LocalcertError) throw error
+    throw new LocalcertError('CA_CORRUPT', `the CA in ${paths.ca} is incomplete: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'restore it from backup, or run `localcert uninstall --yes` and `localcert setup` to start over', {cause: error})
+  }
+}
+
+/** True when the intermediate has a third of its life or less left, or would not cover `until`. */
+export function intermediateNeedsRenewal(meta: CaMeta, now = Date.now(), until?: Date): boolean {
+  const start = Date.parse(meta.intermediate.notBefore)
+  const end = Date.parse(meta.intermediate.notAfter)
+  const rootEnd = Date.parse(meta.root.notAfter)
+  if (until && until.getTime() > end && end < rootEnd) return true
+  return end - now <= (end - start) / 3 && end < rootEnd
+}
+
+/** Signs a fresh intermediate with the root key and switches to it atomically (ca.json is the switch). */
+async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
+  const x509 = await loadX509()
+  const root = new x509.X509Certificate(await readFile(paths.rootCert, 'utf8'))
+  const {key: rootKey} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  const inter = await createIntermediate(root, rootKey, await root.publicKey.export(), meta.keyType, meta.policy)
+  await writeFileSafely(paths.intermediateKey(inter.id), await exportPrivateKeyPem(inter.keys.privateKey))
+  await writeFileSafely(paths.intermediateCert(inter.id), inter.cert.toString('pem') + '\n', 0o644)
+  const next: CaMeta = {
+    ...meta,
+    intermediate: {...(await summarise(inter.cert)), id: inter.id},
+    previousIntermediates: [...meta.previousIntermediates, meta.intermediate.fingerprint],
+  }
+  await writeFileSafely(paths.meta, JSON.stringify(next, null, 2) + '\n')
+}
+
+export interface OpenOptions extends CreateOptions {
+  /** Create the CA when there is none (default true, as mkcert does). */
+  create?: boolean
+  /** The leaf being issued must not outlive the intermediate: renew first if it would. */
+  validUntil?: Date
+  /** Called with the policy a new CA would get, before anything is created: throw to create nothing. */
+  beforeCreate?: (policy: NamePolicy) => void
+}
+
+/**
+ * Returns the CA under `home`, creating it (once, under a cross-process lock) when missing and renewing the
+ * intermediate when a third of its life is left.
+ * @example const ca = await openAuthority(await resolveHome())
+ */
+export async function openAuthority(home: string, options: OpenOptions = {}): Promise<Authority & {created: boolean}> {
+  const paths = caPaths(home)
+  const existing = await loadAuthority(home)
+  if (existing && !intermediateNeedsRenewal(existing.meta, Date.now(), options.validUntil)) return {...existing, created: false}
+  if (!existing && options.create === false) {
+    throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home}`, 'run `localcert setup` first')
+  }
+  if (!existing) options.beforeCreate?.(defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
+  await ensurePrivateDir(home)
+  let created = false
+  await withLock(paths.lock, async () => {
+    await removeStaleStaging(home)
+    const meta = await readMeta(paths)
+    if (!meta) {
+      await buildCa(paths, options)
+      created = true
+    } else if (intermediateNeedsRenewal(meta, Date.now(), options.validUntil)) {
+      await renewIntermediate(paths, meta)
+    }
+  })
+  const loaded = await loadAuthority(home)
+  if (!loaded) throw new LocalcertError('CA_CORRUPT', `the CA in ${home} vanished while it was being created`, 'run the command again')
+  return {...loaded, created}
+}
+
+/** Forces a new intermediate now (used by rotation and tests). */
+export async function rotateIntermediate(home: string): Promise<Authority> {
+  const paths = caPaths(home)
+  await withLock(paths.lock, async () => {
+    const meta = await readMeta(paths)
+    if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home}`, 'run `localcert setup` first')
+    await renewIntermediate(paths, meta)
+  })
+  return (await loadAuthority(home))!
+}

@@ -1,0 +1,72 @@
+import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
+import {LocalcertError} from '../errors.js'
+import {crypto} from './x509.js'
+
+export type KeyType = 'ecdsa' | 'rsa'
+
+export const KEY_TYPES: readonly KeyType[] = ['ecdsa', 'rsa']
+
+/** RSA sizes: the root and intermediate get 3072 bits, leaves 2048 (what every client accepts quickly). */
+export type KeyRole = 'ca' | 'leaf'
+
+export interface KeyPair {
+  privateKey: CryptoKey
+  publicKey: CryptoKey
+  type: KeyType
+}
+
+const ECDSA = {name: 'ECDSA', namedCurve: 'P-256'} as const
+const rsaParams = (bits: number) => ({name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256'})
+
+export function parseKeyType(value: string | undefined, fallback: KeyType = 'ecdsa'): KeyType {
+  if (value === undefined) return fallback
+  const normal = value.toLowerCase()
+  if (normal === 'ecdsa' || normal === 'ec' || normal === 'p256' || normal === 'p-256') return 'ecdsa'
+  if (normal === 'rsa') return 'rsa'
+  throw new LocalcertError('INVALID_KEY_TYPE', `unknown key type "${value}"`, 'use --key-type ecdsa (default) or --key-type rsa')
+}
+
+export async function generateKeyPair(type: KeyType, role: KeyRole): Promise<KeyPair> {
+  const params = type === 'ecdsa' ? ECDSA : rsaParams(role === 'ca' ? 3072 : 2048)
+  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair
+  return {privateKey: pair.privateKey, publicKey: pair.publicKey, type}
+}
+
+/** The WebCrypto algorithm a key of this type signs certificates with (always SHA-256). */
+export function signingAlgorithm(type: KeyType): Algorithm & {hash?: string} {
+  return type === 'ecdsa' ? {name: 'ECDSA', hash: 'SHA-256'} as Algorithm : {name: 'RSASSA-PKCS1-v1_5'}
+}
+
+export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key))
+  return toPem(der, 'PRIVATE KEY')
+}
+
+export function toPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
+}
+
+/** Imports a PKCS#8 PEM private key (EC P-256 or RSA) for signing. */
+export async function importPrivateKeyPem(pem: string): Promise<{key: CryptoKey; type: KeyType; object: KeyObject}> {
+  let object: KeyObject
+  try {
+    object = createPrivateKey(pem)
+  } catch (error) {
+    throw new LocalcertError('CA_CORRUPT', 'a CA key file cannot be read', 'restore it from backup, or run `localcert uninstall` and `localcert setup` to start over', {cause: error})
+  }
+  const der = object.export({type: 'pkcs8', format: 'der'})
+  if (object.asymmetricKeyType === 'ec') {
+    return {key: await crypto.subtle.importKey('pkcs8', der, ECDSA, true, ['sign']), type: 'ecdsa', object}
+  }
+  if (object.asymmetricKeyType === 'rsa') {
+    return {key: await crypto.subtle.importKey('pkcs8', der, rsaParams(0), true, ['sign']), type: 'rsa', object}
+  }
+  throw new LocalcertError('CA_CORRUPT', `unsupported CA key type ${object.asymmetricKeyType}`, 'recreate the CA with `localcert setup`')
+}
+
+/** Checks that a private key matches a certificate's public key (SPKI bytes equal). */
+export function keyMatchesSpki(privateKey: KeyObject, spkiDer: ArrayBuffer): boolean {
+  const derived = createPublicKey(privateKey).export({type: 'spki', format: 'der'})
+  return Buffer.compare(derived, Buffer.from(spkiDer)) === 0
+}

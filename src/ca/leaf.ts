@@ -1,0 +1,165 @@
+import {LocalcertError} from '../errors.js'
+import type {Authority} from './authority.js'
+import {exportPrivateKeyPem, generateKeyPair, type KeyType} from './keys.js'
+import {assertAllowed} from './policy.js'
+import {parseNames, wildcardWarnings, type SubjectName} from './names.js'
+import {randomSerial} from './serial.js'
+import {loadX509, sha256Fingerprint} from './x509.js'
+
+const DAY = 86_400_000
+/** Apple rejects TLS leaves valid for longer than this, even under a private root. */
+export const MAX_LEAF_DAYS = 825
+export const DEFAULT_LEAF_DAYS = 90
+/** notBefore is back-dated this much so a client whose clock runs a little behind still accepts the leaf. */
+export const BACKDATE_MS = 3_600_000
+
+export interface LeafOptions {
+  days?: number
+  /** Also valid for TLS client authentication. */
+  client?: boolean
+  keyType?: KeyType
+  now?: Date
+}
+
+export interface IssuedLeaf {
+  names: SubjectName[]
+  /** Leaf PEM alone. */
+  certPem: string
+  /** Leaf + intermediate: what a server should send. */
+  chainPem: string
+  /** PKCS#8 PEM, absent when a CSR was signed. */
+  keyPem?: string
+  serial: string
+  fingerprint: string
+  notBefore: Date
+  notAfter: Date
+  keyType: KeyType | 'csr'
+  warnings: string[]
+}
+
+export function validateDays(days: number | undefined): number {
+  const value = days ?? DEFAULT_LEAF_DAYS
+  if (!Number.isInteger(value) || value < 1 || value > MAX_LEAF_DAYS) {
+    throw new LocalcertError('INVALID_DAYS', `--days must be a whole number from 1 to ${MAX_LEAF_DAYS}, not ${days}`, `Apple platforms reject certificates valid for more than ${MAX_LEAF_DAYS} days; pick ${DEFAULT_LEAF_DAYS} (default) or less`)
+  }
+  return value
+}
+
+/** The validity window of a leaf: back-dated for clock skew, total length exactly `days`. */
+export function leafValidity(days: number, now = new Date()): {notBefore: Date; notAfter: Date} {
+  const notBefore = new Date(now.getTime() - BACKDATE_MS)
+  return {notBefore, notAfter: new Date(notBefore.getTime() + days * DAY)}
+}
+
+function sanEntries(names: readonly SubjectName[]) {
+  return names.map((name) => ({type: name.type === 'uri' ? ('url' as const) : name.type, value: name.value}))
+}
+
+async function buildLeaf(ca: Authority, names: SubjectName[], publicKey: CryptoKey | import('@peculiar/x509').PublicKey, options: LeafOptions & {rsaKey: boolean}) {
+  const x509 = await loadX509()
+  const days = validateDays(options.days)
+  const {notBefore, notAfter} = leafValidity(days, options.now)
+  const intermediateEnd = Date.parse(ca.meta.intermediate.notAfter)
+  const issuer = new x509.X509Certificate(ca.intermediatePem)
+  const first = names[0]!.value
+  const usages = [x509.ExtendedKeyUsage.serverAuth as string]
+  if (options.client) usages.push(x509.ExtendedKeyUsage.clientAuth)
+  if (names.some((name) => name.type === 'email')) usages.push(x509.ExtendedKeyUsage.emailProtection)
+  const keyUsage = x509.KeyUsageFlags.digitalSignature | (options.rsaKey ? x509.KeyUsageFlags.keyEncipherment : 0)
+  const cnFits = first.length <= 64
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: (cnFits ? [{O: ['localcert development certificate']}, {CN: [first]}] : [{O: ['localcert development certificate']}]) as Array<Record<string, string[]>>,
+    issuer: issuer.subjectName,
+    notBefore,
+    notAfter: new Date(Math.min(notAfter.getTime(), intermediateEnd)),
+    publicKey,
+    signingKey: ca.intermediateKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(keyUsage, true),
+      new x509.ExtendedKeyUsageExtension(usages),
+      new x509.SubjectAlternativeNameExtension(sanEntries(names), false),
+      await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey.export()),
+    ],
+  })
+  const certPem = cert.toString('pem') + '\n'
+  return {
+    certPem,
+    chainPem: certPem + ca.intermediatePem.trimEnd() + '\n',
+    serial: cert.serialNumber,
+    fingerprint: await sha256Fingerprint(cert.rawData),
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+  }
+}
+
+/**
+ * Issues a leaf with a fresh key for `names` (DNS, wildcard, IP, email, URI), after checking every name
+ * against the CA's policy. Throws before doing any work if a name is malformed or not allowed.
+ * @example const leaf = await issueLeaf(ca, ['app.localhost', '127.0.0.1'])
+ */
+export async function issueLeaf(ca: Authority, inputs: readonly string[], options: LeafOptions = {}): Promise<IssuedLeaf> {
+  const names = parseNames(inputs)
+  assertAllowed(ca.meta.policy, names)
+  validateDays(options.days)
+  const keyType = options.keyType ?? ca.meta.keyType
+  const keys = await generateKeyPair(keyType, 'leaf')
+  const built = await buildLeaf(ca, names, keys.publicKey, {...options, rsaKey: keyType === 'rsa'})
+  return {...built, names, keyPem: await exportPrivateKeyPem(keys.privateKey), keyType, warnings: wildcardWarnings(names)}
+}
+
+export interface ParsedCsr {
+  names: SubjectName[]
+  publicKey: import('@peculiar/x509').PublicKey
+  keyAlgorithm: string
+  csr: import('@peculiar/x509').Pkcs10CertificateRequest
+}
+
+/** Parses a PEM or DER PKCS#10 request, checks its signature and reads its names (SAN, else CN). */
+export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
+  const x509 = await loadX509()
+  let csr: import('@peculiar/x509').Pkcs10CertificateRequest
+  try {
+    csr = new x509.Pkcs10CertificateRequest(typeof input === 'string' ? input : Buffer.from(input))
+  } catch (error) {
+    throw new LocalcertError('INVALID_CSR', 'the CSR cannot be parsed', 'pass a PEM or DER PKCS#10 request, e.g. from `openssl req -new`', {cause: error})
+  }
+  let valid = false
+  try {
+    valid = await csr.verify()
+  } catch (error) {
+    throw new LocalcertError('INVALID_CSR', `the CSR's key type is not supported (${(error as Error).message})`, 'use an ECDSA P-256/P-384, RSA or Ed25519 key')
+  }
+  if (!valid) throw new LocalcertError('INVALID_CSR', 'the CSR signature does not verify', 'create the CSR again with the key it claims to hold')
+  const san = csr.getExtension('2.5.29.17')
+  const raw: string[] = []
+  if (san) {
+    const parsed = new x509.SubjectAlternativeNameExtension(san.rawData)
+    for (const entry of parsed.names.items) {
+      if (entry.type === 'dns' || entry.type === 'ip' || entry.type === 'email' || entry.type === 'url') raw.push(entry.value)
+      else throw new LocalcertError('INVALID_CSR', `the CSR asks for a ${entry.type} name, which localcert does not issue`, 'use DNS names, IPs, emails or URIs')
+    }
+  } else {
+    const cn = csr.subjectName.getField('CN')[0]
+    if (cn) raw.push(cn)
+  }
+  if (raw.length === 0) throw new LocalcertError('INVALID_CSR', 'the CSR names no host', 'add a subjectAltName, e.g. `openssl req -addext subjectAltName=DNS:app.localhost`')
+  const basic = csr.getExtension('2.5.29.19')
+  if (basic && new x509.BasicConstraintsExtension(basic.rawData).ca) {
+    throw new LocalcertError('INVALID_CSR', 'the CSR asks for a CA certificate', 'request an end-entity certificate (no basicConstraints CA:TRUE)')
+  }
+  return {names: parseNames(raw), publicKey: csr.publicKey, keyAlgorithm: csr.publicKey.algorithm.name, csr}
+}
+
+/**
+ * Signs a CSR: the key never leaves the requester's tool. Names come from the CSR (or `overrideNames`,
+ * which ACME uses after checking them against the order).
+ */
+export async function signCsr(ca: Authority, input: string | Uint8Array | ParsedCsr, options: LeafOptions = {}): Promise<IssuedLeaf> {
+  const parsed = typeof input === 'object' && 'csr' in input ? input : await parseCsr(input)
+  assertAllowed(ca.meta.policy, parsed.names)
+  const rsaKey = parsed.keyAlgorithm.startsWith('RSA')
+  const built = await buildLeaf(ca, parsed.names, parsed.publicKey, {...options, rsaKey})
+  return {...built, names: parsed.names, keyType: 'csr', warnings: wildcardWarnings(parsed.names)}
+}

@@ -1,0 +1,108 @@
+import {isIP} from 'node:net'
+import {domainToASCII} from 'node:url'
+import {LocalcertError} from '../errors.js'
+
+export type SubjectName =
+  | {type: 'dns'; value: string}
+  | {type: 'ip'; value: string}
+  | {type: 'email'; value: string}
+  | {type: 'uri'; value: string; host: string}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
+
+/** Normalises a DNS name (lower case, IDN to punycode, no trailing dot) or throws INVALID_NAME. */
+export function normaliseDnsName(input: string): string {
+  const raw = input.trim().replace(/\.$/, '')
+  const wildcard = raw.startsWith('*.')
+  const rest = wildcard ? raw.slice(2) : raw
+  if (rest.includes('*')) {
+    throw new LocalcertError('INVALID_NAME', `"${input}" is not a valid name: a wildcard must be the whole left-most label, as in *.app.localhost`, 'write wildcards as *.name')
+  }
+  const ascii = /^[\x21-\x7e]*$/.test(rest) ? rest.toLowerCase() : domainToASCII(rest)
+  const labels = ascii.split('.')
+  if (!ascii || ascii.length > 253 || labels.some((label) => !LABEL.test(label))) {
+    throw new LocalcertError('INVALID_NAME', `"${input}" is not a valid host name`, 'use letters, digits and hyphens in dot-separated labels, e.g. app.localhost')
+  }
+  return wildcard ? `*.${ascii}` : ascii
+}
+
+/** Canonical text form of an IPv4 or IPv6 address, or throws INVALID_IP. */
+export function normaliseIp(input: string): string {
+  const bare = input.replace(/^\[(.*)\]$/, '$1')
+  const family = isIP(bare)
+  if (family === 4) return bare
+  if (family === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1)
+  throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
+}
+
+/**
+ * Classifies and validates one name as a user types it: an IP, an email (S/MIME), a URI
+ * (contains "://"), or a DNS name (wildcards allowed as the left-most label).
+ */
+export function parseName(input: string): SubjectName {
+  const text = input.trim()
+  if (!text) throw new LocalcertError('INVALID_NAME', 'an empty name was given', 'pass names such as app.localhost')
+  if (text.includes('://')) {
+    let url: URL
+    try {
+      url = new URL(text)
+    } catch {
+      throw new LocalcertError('INVALID_URI', `"${input}" is not a valid URI`, 'write URIs in full, e.g. spiffe://app.localhost/api')
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    if (!host) throw new LocalcertError('INVALID_URI', `"${input}" has no host`, 'a URI needs a host the CA may sign, e.g. spiffe://app.localhost/api')
+    return {type: 'uri', value: text, host: isIP(host) ? normaliseIp(host) : normaliseDnsName(host)}
+  }
+  if (text.includes('@')) {
+    const at = text.lastIndexOf('@')
+    const local = text.slice(0, at)
+    const domain = text.slice(at + 1)
+    if (!local || /[\s<>()[\]\\,;:"@]/.test(local) || local.length > 64) {
+      throw new LocalcertError('INVALID_EMAIL', `"${input}" is not a valid email address`, 'write it as name@domain, e.g. dev@app.localhost')
+    }
+    let host: string
+    try {
+      host = normaliseDnsName(domain)
+    } catch {
+      throw new LocalcertError('INVALID_EMAIL', `"${input}" is not a valid email address`, 'write it as name@domain, e.g. dev@app.localhost')
+    }
+    if (host.startsWith('*')) throw new LocalcertError('INVALID_EMAIL', `"${input}" is not a valid email address`, 'an email domain cannot be a wildcard')
+    return {type: 'email', value: `${local}@${host}`}
+  }
+  const bare = text.replace(/^\[(.*)\]$/, '$1')
+  if (isIP(bare)) return {type: 'ip', value: normaliseIp(bare)}
+  if (/^[\d.]+$/.test(text) || text.includes(':')) {
+    throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
+  }
+  return {type: 'dns', value: normaliseDnsName(text)}
+}
+
+/** Parses every name, drops exact duplicates, keeps the order given (the first one becomes the CN). */
+export function parseNames(inputs: readonly string[]): SubjectName[] {
+  if (inputs.length === 0) throw new LocalcertError('NO_NAMES', 'no names were given', 'pass at least one name, e.g. `localcert cert app.localhost`')
+  const seen = new Set<string>()
+  const names: SubjectName[] = []
+  for (const input of inputs) {
+    const name = parseName(input)
+    const key = `${name.type}:${name.value}`
+    if (!seen.has(key)) {
+      seen.add(key)
+      names.push(name)
+    }
+  }
+  return names
+}
+
+/**
+ * Browsers refuse a wildcard directly under a TLD-like name (`*.localhost`, `*.test`):
+ * returns a warning for each such name.
+ */
+export function wildcardWarnings(names: readonly SubjectName[]): string[] {
+  return names
+    .filter((name) => name.type === 'dns' && name.value.startsWith('*.') && !name.value.slice(2).includes('.'))
+    .map((name) => `${name.value} is a wildcard directly under a top-level name; browsers refuse it. Use a name one level deeper, e.g. *.app.${name.value.slice(2)}`)
+}
+
+export function displayName(name: SubjectName): string {
+  return name.value
+}

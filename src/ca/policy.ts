@@ -1,0 +1,97 @@
+import {BlockList, isIP} from 'node:net'
+import {LocalcertError} from '../errors.js'
+import {normaliseDnsName, type SubjectName} from './names.js'
+
+/** Which names a CA may sign; written into the root and intermediate as critical Name Constraints. */
+export interface NamePolicy {
+  constrained: boolean
+  /** DNS suffixes: each covers the name itself and every name below it. */
+  domains: string[]
+  /** CIDR ranges, IPv4 and IPv6. */
+  ipRanges: string[]
+}
+
+export const DEFAULT_DOMAINS = ['localhost', 'test', 'internal', 'home.arpa', 'local'] as const
+export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] as const
+
+export function defaultPolicy(extraDomains: readonly string[] = [], constrained = true): NamePolicy {
+  if (!constrained) return {constrained: false, domains: [], ipRanges: []}
+  const domains: string[] = [...DEFAULT_DOMAINS]
+  for (const extra of extraDomains) {
+    const domain = normaliseDnsName(extra)
+    if (domain.startsWith('*')) {
+      throw new LocalcertError('INVALID_NAME', `--allow-domain takes a domain, not a wildcard: "${extra}"`, `use --allow-domain ${domain.slice(2)} (it covers every name below it)`)
+    }
+    if (!domains.includes(domain)) domains.push(domain)
+  }
+  return {constrained: true, domains, ipRanges: [...DEFAULT_IP_RANGES]}
+}
+
+function dnsAllowed(policy: NamePolicy, host: string): boolean {
+  const bare = host.startsWith('*.') ? host.slice(2) : host
+  return policy.domains.some((domain) => bare === domain || bare.endsWith(`.${domain}`))
+}
+
+function ipAllowed(policy: NamePolicy, ip: string): boolean {
+  const list = new BlockList()
+  for (const range of policy.ipRanges) {
+    const [net, prefix] = range.split('/')
+    const family = isIP(net!) === 6 ? 'ipv6' : 'ipv4'
+    list.addSubnet(net!, Number(prefix), family)
+  }
+  return list.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+}
+
+/** True when the CA's policy covers this name (an unconstrained CA covers everything). */
+export function isAllowed(policy: NamePolicy, name: SubjectName): boolean {
+  if (!policy.constrained) return true
+  switch (name.type) {
+    case 'dns':
+      return dnsAllowed(policy, name.value)
+    case 'ip':
+      return ipAllowed(policy, name.value)
+    case 'email':
+      return dnsAllowed(policy, name.value.slice(name.value.lastIndexOf('@') + 1))
+    case 'uri':
+      return isIP(name.host) === 0 && dnsAllowed(policy, name.host)
+  }
+}
+
+/** Throws NAME_NOT_ALLOWED for the first name outside the policy, saying how to widen it. */
+export function assertAllowed(policy: NamePolicy, names: readonly SubjectName[]): void {
+  for (const name of names) {
+    if (isAllowed(policy, name)) continue
+    const host = name.type === 'email' ? name.value.slice(name.value.lastIndexOf('@') + 1) : name.type === 'uri' ? name.host : name.value
+    const widen =
+      name.type === 'ip' || (name.type === 'uri' && isIP(name.host))
+        ? 'this CA signs only loopback and private addresses; create an unconstrained CA with `localcert uninstall` then `localcert setup --no-name-constraints` if you really need it'
+        : `recreate the CA with \`localcert uninstall\` then \`localcert setup --allow-domain ${host.replace(/^\*\./, '')}\`, or sign it under the default names (*.localhost, *.test, *.internal, *.home.arpa, *.local)`
+    throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside this CA's permitted names (${describePolicy(policy)})`, widen)
+  }
+}
+
+export function describePolicy(policy: NamePolicy): string {
+  if (!policy.constrained) return 'unconstrained'
+  return [...policy.domains.map((d) => `*.${d}`), ...policy.ipRanges].join(', ')
+}
+
+/** DER of the NameConstraints extension value (RFC 5280 §4.2.1.10) for a constrained policy. */
+export async function nameConstraintsDer(policy: NamePolicy): Promise<ArrayBuffer> {
+  const {AsnConvert} = await import('@peculiar/asn1-schema')
+  const {NameConstraints, GeneralSubtrees, GeneralSubtree, GeneralName} = await import('@peculiar/asn1-x509')
+  const subtrees: InstanceType<typeof GeneralSubtree>[] = []
+  for (const domain of policy.domains) {
+    subtrees.push(new GeneralSubtree({base: new GeneralName({dNSName: domain})}))
+  }
+  for (const range of policy.ipRanges) {
+    subtrees.push(new GeneralSubtree({base: new GeneralName({iPAddress: range})}))
+  }
+  // Without rfc822Name and URI subtrees, emails and URIs would be unconstrained (RFC 5280: a type with no constraint is free).
+  for (const domain of policy.domains) {
+    subtrees.push(new GeneralSubtree({base: new GeneralName({rfc822Name: domain})}))
+    subtrees.push(new GeneralSubtree({base: new GeneralName({rfc822Name: `.${domain}`})}))
+    subtrees.push(new GeneralSubtree({base: new GeneralName({uniformResourceIdentifier: domain})}))
+    subtrees.push(new GeneralSubtree({base: new GeneralName({uniformResourceIdentifier: `.${domain}`})}))
+  }
+  return AsnConvert.serialize(new NameConstraints({permittedSubtrees: new GeneralSubtrees(subtrees)}))
+}

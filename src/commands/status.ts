@@ -1,0 +1,57 @@
+import {BaseCommand} from '../cli/base.js'
+import {formatDate} from '../cli/format.js'
+
+export default class Status extends BaseCommand {
+  static override description = 'Show where the CA lives, its fingerprint, lifetimes, name policy and what it issued'
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+
+  async run(): Promise<unknown> {
+    await this.parse(Status)
+    const {readMeta} = await import('../ca/authority.js')
+    const {describePolicy} = await import('../ca/policy.js')
+    const {readInventory} = await import('../state/inventory.js')
+    const {caPaths, resolveHome} = await import('../state/paths.js')
+    const home = await resolveHome()
+    const paths = caPaths(home)
+    const meta = await readMeta(paths)
+    if (!meta) {
+      const summary = {home, exists: false}
+      this.output(summary, () => this.log(`No CA yet in ${home}. Run \`localcert setup\` to create one.`))
+      return summary
+    }
+    const issued = await readInventory(paths.inventory)
+    const now = Date.now()
+    const valid = issued.filter((entry) => Date.parse(entry.notAfter) > now).length
+    const summary = {
+      home,
+      exists: true,
+      rootFile: paths.rootCert,
+      keyType: meta.keyType,
+      createdAt: meta.createdAt,
+      root: meta.root,
+      intermediate: meta.intermediate,
+      intermediateRenewsAfter: renewalDate(meta.intermediate.notBefore, meta.intermediate.notAfter),
+      policy: meta.policy,
+      issued: {total: issued.length, valid},
+    }
+    this.output(summary, () => {
+      this.log(`CA home:       ${home}`)
+      this.log(`Root:          ${paths.rootCert}`)
+      this.log(`  subject:     ${meta.root.subject}`)
+      this.log(`  SHA-256:     ${meta.root.fingerprint}`)
+      this.log(`  key:         ${meta.keyType === 'rsa' ? 'RSA-3072' : 'ECDSA P-256'}`)
+      this.log(`  valid:       ${formatDate(meta.root.notBefore)} → ${formatDate(meta.root.notAfter)}`)
+      this.log(`Intermediate:  ${meta.intermediate.subject}`)
+      this.log(`  valid:       ${formatDate(meta.intermediate.notBefore)} → ${formatDate(meta.intermediate.notAfter)} (renewed automatically after ${formatDate(summary.intermediateRenewsAfter)})`)
+      this.log(`Names allowed: ${describePolicy(meta.policy)}`)
+      this.log(`Issued:        ${issued.length} certificate(s), ${valid} still valid (\`localcert list\` shows them)`)
+    })
+    return summary
+  }
+}
+
+function renewalDate(notBefore: string, notAfter: string): string {
+  const start = Date.parse(notBefore)
+  const end = Date.parse(notAfter)
+  return new Date(end - (end - start) / 3).toISOString()
+}

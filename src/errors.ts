@@ -1,0 +1,43 @@
+/** Stable error codes: callers branch on these, never on message text. */
+export type ErrorCode =
+  | 'NAME_NOT_ALLOWED'
+  | 'INVALID_NAME'
+  | 'INVALID_IP'
+  | 'INVALID_EMAIL'
+  | 'INVALID_URI'
+  | 'NO_NAMES'
+  | 'INVALID_DAYS'
+  | 'INVALID_KEY_TYPE'
+  | 'INVALID_CSR'
+  | 'INVALID_ROOT'
+  | 'INVALID_ARGUMENT'
+  | 'CA_NOT_FOUND'
+  | 'CA_CORRUPT'
+  | 'CA_EXISTS'
+  | 'HOME_UNUSABLE'
+  | 'LOCK_TIMEOUT'
+  | 'WRITE_FAILED'
+  | 'COMMAND_FAILED'
+  | 'TOOL_MISSING'
+  | 'NEEDS_ROOT'
+  | 'NOT_SUPPORTED'
+
+/**
+ * Every failure the core reports. `hint` is the next step for the user, in one sentence.
+ * @example throw new LocalcertError('NAME_NOT_ALLOWED', 'example.com is outside …', 'run …')
+ */
+export class LocalcertError extends Error {
+  readonly code: ErrorCode
+  readonly hint?: string
+
+  constructor(code: ErrorCode, message: string, hint?: string, options?: {cause?: unknown}) {
+    super(message, options)
+    this.name = 'LocalcertError'
+    this.code = code
+    this.hint = hint
+  }
+}
+
+export function isLocalcertError(error: unknown): error is LocalcertError {
+  return error instanceof LocalcertError
+}

@@ -1,0 +1,26 @@
+import {writeFile, stat} from 'node:fs/promises'
+import {LocalcertError} from '../errors.js'
+
+/**
+ * Runs `fn` while holding a cross-process lock on `lockTarget` (a file that must exist; created empty if not).
+ * A holder killed with SIGKILL is taken over once its lock is 10 s stale.
+ */
+export async function withLock<T>(lockTarget: string, fn: () => Promise<T>): Promise<T> {
+  const {lock} = await import('proper-lockfile')
+  try {
+    await stat(lockTarget)
+  } catch {
+    await writeFile(lockTarget, '', {mode: 0o600, flag: 'a'})
+  }
+  let release: () => Promise<void>
+  try {
+    release = await lock(lockTarget, {stale: 10_000, update: 2_000, realpath: false, retries: {retries: 600, factor: 1.2, minTimeout: 10, maxTimeout: 250}})
+  } catch (error) {
+    throw new LocalcertError('LOCK_TIMEOUT', `another localcert process holds ${lockTarget}.lock`, 'wait for it to finish, or delete that directory if no localcert process is running', {cause: error})
+  }
+  try {
+    return await fn()
+  } finally {
+    await release().catch(() => undefined)
+  }
+}

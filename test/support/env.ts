@@ -1,0 +1,50 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {promisify} from 'node:util'
+import {afterAll} from 'vitest'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const BIN = path.join(ROOT, 'bin', 'run.js')
+const run = promisify(execFile)
+
+/** A fresh directory removed after the test file; `prefix` shows up in its name. */
+export function tempDir(prefix = 'localcert-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  return dir
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI (`npm run build` first) with LOCALCERT_HOME set; never throws on a non-zero exit. */
+export async function cli(args: string[], options: {home: string; cwd?: string; env?: NodeJS.ProcessEnv}): Promise<CliResult> {
+  try {
+    const {stdout, stderr} = await run(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? options.home,
+      env: {...process.env, LOCALCERT_HOME: options.home, ...options.env},
+      maxBuffer: 16 * 1024 * 1024,
+    })
+    return {code: 0, stdout, stderr}
+  } catch (error) {
+    const failure = error as {code?: number; stdout?: string; stderr?: string}
+    return {code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? ''}
+  }
+}
+
+/** Runs a command and returns its exit code and output, never throwing. */
+export async function sh(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
+  try {
+    const {stdout, stderr} = await run(command, args, {cwd: options.cwd, env: {...process.env, ...options.env}, maxBuffer: 16 * 1024 * 1024})
+    return {code: 0, stdout, stderr}
+  } catch (error) {
+    const failure = error as {code?: number | string; stdout?: string; stderr?: string; message?: string}
+    return {code: typeof failure.code === 'number' ? failure.code : 127, stdout: failure.stdout ?? '', stderr: failure.stderr ?? failure.message ?? ''}
+  }
+}
