@@ -61,12 +61,14 @@ async function buildLeaf(ca: Authority, names: SubjectName[], publicKey: CryptoK
   const {notBefore, notAfter} = leafValidity(days, options.now)
   const intermediateEnd = Date.parse(ca.meta.intermediate.notAfter)
   const issuer = new x509.X509Certificate(ca.intermediatePem)
-  const first = names[0]!.value
+  // CN = the first DNS name. OpenSSL checks a CN that looks like a host name (an IP does) against the DNS name
+  // constraints, so an IP, email or URI never goes in the CN; SANs carry every name anyway.
+  const first = names.find((name) => name.type === 'dns')?.value ?? ''
   const usages = [x509.ExtendedKeyUsage.serverAuth as string]
   if (options.client) usages.push(x509.ExtendedKeyUsage.clientAuth)
   if (names.some((name) => name.type === 'email')) usages.push(x509.ExtendedKeyUsage.emailProtection)
   const keyUsage = x509.KeyUsageFlags.digitalSignature | (options.rsaKey ? x509.KeyUsageFlags.keyEncipherment : 0)
-  const cnFits = first.length <= 64
+  const cnFits = first.length > 0 && first.length <= 64
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: (cnFits ? [{O: ['localcert development certificate']}, {CN: [first]}] : [{O: ['localcert development certificate']}]) as Array<Record<string, string[]>>,
@@ -79,7 +81,7 @@ async function buildLeaf(ca: Authority, names: SubjectName[], publicKey: CryptoK
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(keyUsage, true),
       new x509.ExtendedKeyUsageExtension(usages),
-      new x509.SubjectAlternativeNameExtension(sanEntries(names), false),
+      new x509.SubjectAlternativeNameExtension(sanEntries(names), !cnFits),
       await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey.export()),
     ],
   })

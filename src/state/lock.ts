@@ -3,7 +3,7 @@ import {LocalcertError} from '../errors.js'
 
 /**
  * Runs `fn` while holding a cross-process lock on `lockTarget` (a file that must exist; created empty if not).
- * A holder killed with SIGKILL is taken over once its lock is 10 s stale.
+ * A holder killed with SIGKILL is taken over once its lock is 5 s stale.
  */
 export async function withLock<T>(lockTarget: string, fn: () => Promise<T>): Promise<T> {
   const {lock} = await import('proper-lockfile')
@@ -14,7 +14,7 @@ export async function withLock<T>(lockTarget: string, fn: () => Promise<T>): Pro
   }
   let release: () => Promise<void>
   try {
-    release = await lock(lockTarget, {stale: 10_000, update: 2_000, realpath: false, retries: {retries: 600, factor: 1.2, minTimeout: 10, maxTimeout: 250}})
+    release = await lock(lockTarget, {stale: 5_000, update: 1_000, realpath: false, retries: {retries: 600, factor: 1.2, minTimeout: 10, maxTimeout: 250}})
   } catch (error) {
     throw new LocalcertError('LOCK_TIMEOUT', `another localcert process holds ${lockTarget}.lock`, 'wait for it to finish, or delete that directory if no localcert process is running', {cause: error})
   }
