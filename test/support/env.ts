@@ -27,7 +27,7 @@ export interface CliResult {
 export async function cli(args: string[], options: {home: string; cwd?: string; env?: NodeJS.ProcessEnv}): Promise<CliResult> {
   try {
     const {stdout, stderr} = await run(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? options.home,
+      cwd: options.cwd ?? path.dirname(options.home),
       env: {...process.env, LOCALCERT_HOME: options.home, ...options.env},
       maxBuffer: 16 * 1024 * 1024,
     })

@@ -1,0 +1,56 @@
+import {describe, expect, it} from 'vitest'
+import {parseName, parseNames, wildcardWarnings} from '../../src/ca/names.js'
+import {defaultPolicy, isAllowed} from '../../src/ca/policy.js'
+
+describe('name parsing', () => {
+  it.each([
+    ['App.LocalHost.', {type: 'dns', value: 'app.localhost'}],
+    ['*.app.localhost', {type: 'dns', value: '*.app.localhost'}],
+    ['127.0.0.1', {type: 'ip', value: '127.0.0.1'}],
+    ['[::1]', {type: 'ip', value: '::1'}],
+    ['0:0:0:0:0:0:0:1', {type: 'ip', value: '::1'}],
+    ['dev@App.localhost', {type: 'email', value: 'dev@app.localhost'}],
+    ['spiffe://app.localhost/api', {type: 'uri', value: 'spiffe://app.localhost/api', host: 'app.localhost'}],
+    ['bücher.localhost', {type: 'dns', value: 'xn--bcher-kva.localhost'}],
+  ])('reads %s', (input, expected) => {
+    expect(parseName(input)).toEqual(expected)
+  })
+
+  it.each([
+    ['-bad.localhost', 'INVALID_NAME'],
+    ['a..localhost', 'INVALID_NAME'],
+    ['app.*.localhost', 'INVALID_NAME'],
+    [`${'a'.repeat(64)}.localhost`, 'INVALID_NAME'],
+    ['1.2.3.256', 'INVALID_IP'],
+    ['::g', 'INVALID_IP'],
+    ['@app.localhost', 'INVALID_EMAIL'],
+    ['a b@app.localhost', 'INVALID_EMAIL'],
+    ['http://', 'INVALID_URI'],
+  ])('refuses %s with %s', (input, code) => {
+    expect(() => parseName(input)).toThrow(expect.objectContaining({code}))
+  })
+
+  it('drops duplicates and keeps order', () => {
+    expect(parseNames(['b.localhost', 'a.localhost', 'B.localhost']).map((n) => n.value)).toEqual(['b.localhost', 'a.localhost'])
+  })
+
+  it('warns only for wildcards directly under a single-label name', () => {
+    expect(wildcardWarnings(parseNames(['*.localhost', '*.app.localhost', '*.test']))).toHaveLength(2)
+  })
+})
+
+describe('the default name policy', () => {
+  const policy = defaultPolicy(['dev.example.com'])
+  it.each([
+    ['localhost', true], ['a.b.localhost', true], ['*.app.test', true], ['nas.home.arpa', true], ['x.dev.example.com', true],
+    ['example.com', false], ['notlocalhost', false], ['localhost.evil.com', false], ['10.1.2.3', true], ['172.31.0.1', true],
+    ['172.32.0.1', false], ['192.168.0.1', true], ['8.8.8.8', false], ['::1', true], ['fd00::1', true], ['2001:db8::1', false],
+    ['me@app.localhost', true], ['me@gmail.com', false], ['spiffe://svc.internal/x', true], ['https://example.com/', false],
+  ])('%s allowed: %s', (input, allowed) => {
+    expect(isAllowed(policy, parseName(input))).toBe(allowed)
+  })
+
+  it('refuses a wildcard as --allow-domain', () => {
+    expect(() => defaultPolicy(['*.example.com'])).toThrow(expect.objectContaining({code: 'INVALID_NAME'}))
+  })
+})
