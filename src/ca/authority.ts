@@ -29,7 +29,8 @@ export interface CaMeta {
   createdAt: string
   policy: NamePolicy
   root: CertSummary
-  intermediate: CertSummary & {id: string}
+  /** subjectDer (base64) and keyId (hex) let leaves be encoded without parsing the intermediate again. */
+  intermediate: CertSummary & {id: string; subjectDer: string; keyId: string}
   /** Fingerprints of intermediates this CA used before, newest last. */
   previousIntermediates: string[]
 }
@@ -48,6 +49,7 @@ export interface Authority {
   rootPem: string
   intermediatePem: string
   intermediateKey: CryptoKey
+  intermediateKeyObject: import('node:crypto').KeyObject
   intermediateKeyType: KeyType
 }
 
@@ -59,6 +61,12 @@ async function summarise(cert: import('@peculiar/x509').X509Certificate): Promis
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
   }
+}
+
+async function intermediateSummary(cert: import('@peculiar/x509').X509Certificate, id: string): Promise<CaMeta['intermediate']> {
+  const x509 = await loadX509()
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)
+  return {...(await summarise(cert)), id, subjectDer: Buffer.from(cert.subjectName.toArrayBuffer()).toString('base64'), keyId: ski!.keyId}
 }
 
 function caSubject(role: string, id: string): Array<Record<string, string[]>> {
@@ -125,7 +133,7 @@ async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
     createdAt: new Date().toISOString(),
     policy,
     root: await summarise(root),
-    intermediate: {...(await summarise(inter.cert)), id: inter.id},
+    intermediate: await intermediateSummary(inter.cert, inter.id),
     previousIntermediates: [],
   }
   const staging = await mkdtemp(path.join(paths.home, '.ca-staging-'))
@@ -169,8 +177,13 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
-    const {key, type} = await importPrivateKeyPem(keyPem)
-    return {home, paths, meta, rootPem, intermediatePem, intermediateKey: key, intermediateKeyType: type}
+    const {key, type, object} = await importPrivateKeyPem(keyPem)
+    if (!meta.intermediate.subjectDer || !meta.intermediate.keyId) {
+      // ca.json written before these fields existed: derive them from the certificate
+      const x509 = await loadX509()
+      meta.intermediate = await intermediateSummary(new x509.X509Certificate(intermediatePem), meta.intermediate.id)
+    }
+    return {home, paths, meta, rootPem, intermediatePem, intermediateKey: key, intermediateKeyObject: object, intermediateKeyType: type}
   } catch (error) {
     if (error instanceof LocalcertError) throw error
     throw new LocalcertError('CA_CORRUPT', `the CA in ${paths.ca} is incomplete: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'restore it from backup, or run `localcert uninstall --yes` and `localcert setup` to start over', {cause: error})
@@ -196,7 +209,7 @@ async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
   await writeFileSafely(paths.intermediateCert(inter.id), inter.cert.toString('pem') + '\n', 0o644)
   const next: CaMeta = {
     ...meta,
-    intermediate: {...(await summarise(inter.cert)), id: inter.id},
+    intermediate: await intermediateSummary(inter.cert, inter.id),
     previousIntermediates: [...meta.previousIntermediates, meta.intermediate.fingerprint],
   }
   await writeFileSafely(paths.meta, JSON.stringify(next, null, 2) + '\n')

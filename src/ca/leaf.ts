@@ -1,10 +1,11 @@
 import {LocalcertError} from '../errors.js'
 import type {Authority} from './authority.js'
-import {exportPrivateKeyPem, generateKeyPair, type KeyType} from './keys.js'
+import {generateLeafKey, type KeyType} from './keys.js'
+import {derToPem, encodeLeaf, sha256Hex} from './leaf-der.js'
 import {assertAllowed} from './policy.js'
 import {parseNames, wildcardWarnings, type SubjectName} from './names.js'
 import {randomSerial} from './serial.js'
-import {loadX509, sha256Fingerprint} from './x509.js'
+import {loadX509} from './x509.js'
 
 const DAY = 86_400_000
 /** Apple rejects TLS leaves valid for longer than this, even under a private root. */
@@ -55,44 +56,39 @@ function sanEntries(names: readonly SubjectName[]) {
   return names.map((name) => ({type: name.type === 'uri' ? ('url' as const) : name.type, value: name.value}))
 }
 
-async function buildLeaf(ca: Authority, names: SubjectName[], publicKey: CryptoKey | import('@peculiar/x509').PublicKey, options: LeafOptions & {rsaKey: boolean}) {
-  const x509 = await loadX509()
+function buildLeaf(ca: Authority, names: SubjectName[], spki: Buffer, options: LeafOptions & {rsaKey: boolean}) {
   const days = validateDays(options.days)
   const {notBefore, notAfter} = leafValidity(days, options.now)
   const intermediateEnd = Date.parse(ca.meta.intermediate.notAfter)
-  const issuer = new x509.X509Certificate(ca.intermediatePem)
+  const usages: Array<'serverAuth' | 'clientAuth' | 'emailProtection'> = ['serverAuth']
+  if (options.client) usages.push('clientAuth')
+  if (names.some((name) => name.type === 'email')) usages.push('emailProtection')
   // CN = the first DNS name. OpenSSL checks a CN that looks like a host name (an IP does) against the DNS name
   // constraints, so an IP, email or URI never goes in the CN; SANs carry every name anyway.
   const first = names.find((name) => name.type === 'dns')?.value ?? ''
-  const usages = [x509.ExtendedKeyUsage.serverAuth as string]
-  if (options.client) usages.push(x509.ExtendedKeyUsage.clientAuth)
-  if (names.some((name) => name.type === 'email')) usages.push(x509.ExtendedKeyUsage.emailProtection)
-  const keyUsage = x509.KeyUsageFlags.digitalSignature | (options.rsaKey ? x509.KeyUsageFlags.keyEncipherment : 0)
-  const cnFits = first.length > 0 && first.length <= 64
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: (cnFits ? [{O: ['localcert development certificate']}, {CN: [first]}] : [{O: ['localcert development certificate']}]) as Array<Record<string, string[]>>,
-    issuer: issuer.subjectName,
+  const serial = randomSerial()
+  const der = encodeLeaf({
+    serial: Buffer.from(serial, 'hex'),
+    issuerName: Buffer.from(ca.meta.intermediate.subjectDer, 'base64'),
+    issuerKeyId: Buffer.from(ca.meta.intermediate.keyId, 'hex'),
+    issuerKey: ca.intermediateKeyObject,
     notBefore,
     notAfter: new Date(Math.min(notAfter.getTime(), intermediateEnd)),
-    publicKey,
-    signingKey: ca.intermediateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(keyUsage, true),
-      new x509.ExtendedKeyUsageExtension(usages),
-      new x509.SubjectAlternativeNameExtension(sanEntries(names), !cnFits),
-      await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey.export()),
-    ],
+    spki,
+    names,
+    commonName: first && first.length <= 64 ? first : undefined,
+    organization: 'localcert development certificate',
+    extendedKeyUsages: usages,
+    keyEncipherment: options.rsaKey,
   })
-  const certPem = cert.toString('pem') + '\n'
+  const certPem = derToPem(der)
   return {
     certPem,
     chainPem: certPem + ca.intermediatePem.trimEnd() + '\n',
-    serial: cert.serialNumber,
-    fingerprint: await sha256Fingerprint(cert.rawData),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    serial,
+    fingerprint: sha256Hex(der),
+    notBefore: new Date(Math.floor(notBefore.getTime() / 1000) * 1000),
+    notAfter: new Date(Math.floor(Math.min(notAfter.getTime(), intermediateEnd) / 1000) * 1000),
   }
 }
 
@@ -106,9 +102,9 @@ export async function issueLeaf(ca: Authority, inputs: readonly string[], option
   assertAllowed(ca.meta.policy, names)
   validateDays(options.days)
   const keyType = options.keyType ?? ca.meta.keyType
-  const keys = await generateKeyPair(keyType, 'leaf')
-  const built = await buildLeaf(ca, names, keys.publicKey, {...options, rsaKey: keyType === 'rsa'})
-  return {...built, names, keyPem: await exportPrivateKeyPem(keys.privateKey), keyType, warnings: wildcardWarnings(names)}
+  const key = await generateLeafKey(keyType)
+  const built = buildLeaf(ca, names, key.spki, {...options, rsaKey: keyType === 'rsa'})
+  return {...built, names, keyPem: key.keyPem, keyType, warnings: wildcardWarnings(names)}
 }
 
 export interface ParsedCsr {
@@ -162,6 +158,6 @@ export async function signCsr(ca: Authority, input: string | Uint8Array | Parsed
   const parsed = typeof input === 'object' && 'csr' in input ? input : await parseCsr(input)
   assertAllowed(ca.meta.policy, parsed.names)
   const rsaKey = parsed.keyAlgorithm.startsWith('RSA')
-  const built = await buildLeaf(ca, parsed.names, parsed.publicKey, {...options, rsaKey})
+  const built = buildLeaf(ca, parsed.names, Buffer.from(parsed.publicKey.rawData), {...options, rsaKey})
   return {...built, names: parsed.names, keyType: 'csr', warnings: wildcardWarnings(parsed.names)}
 }
