@@ -15,6 +15,9 @@ export interface ExecOptions {
   timeoutMs?: number
   /** Throw COMMAND_FAILED on a non-zero exit (default true); false returns the result whatever the exit code. */
   reject?: boolean
+  /** Run as this user/group (only root may switch): certutil runs as the owner of the NSS database it edits. */
+  uid?: number
+  gid?: number
 }
 
 export interface ExecResult {
@@ -29,6 +32,7 @@ export interface RecordedCommand {
   command: string
   args: string[]
   env?: Record<string, string | undefined>
+  uid?: number
   exitCode: number
 }
 
@@ -44,6 +48,8 @@ const realRunner: Runner = async (command, args, options) => {
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : undefined,
     timeout: options.timeoutMs,
+    uid: options.uid,
+    gid: options.gid,
     reject: false,
     stripFinalNewline: false,
   })
@@ -83,6 +89,21 @@ export async function exec(command: string, args: string[], options: ExecOptions
   return result
 }
 
+/**
+ * Runs a command and returns {exitCode, stdout, stderr} whatever the exit code; a command that is not installed
+ * gives exit code 127 (as a shell would) instead of throwing.
+ * @example
+ * const {exitCode} = await run('certutil', ['-L', '-d', 'sql:/home/me/.pki/nssdb'])
+ */
+export async function run(command: string, args: string[], options: Omit<ExecOptions, 'reject'> = {}): Promise<ExecResult> {
+  try {
+    return await exec(command, args, {...options, reject: false})
+  } catch (error) {
+    if ((error as LocalcertError).code === 'TOOL_MISSING') return {command, args, exitCode: 127, stdout: '', stderr: `${command}: not found`}
+    throw error
+  }
+}
+
 /** True when `command` can be found on PATH (runs nothing). */
 export async function onPath(command: string): Promise<boolean> {
   const {access, constants} = await import('node:fs/promises')
@@ -102,7 +123,7 @@ export async function onPath(command: string): Promise<boolean> {
 }
 
 function record(command: string, args: string[], options: ExecOptions, exitCode: number): void {
-  for (const list of listeners) list.push({command, args: [...args], ...(options.env ? {env: {...options.env}} : {}), exitCode})
+  for (const list of listeners) list.push({command, args: [...args], ...(options.env ? {env: {...options.env}} : {}), ...(options.uid === undefined ? {} : {uid: options.uid}), exitCode})
 }
 
 /**

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {formatDate} from '../cli/format.js'
+import {formatReports} from '../cli/trust-report.js'
 
 export default class Setup extends BaseCommand {
   static override description = 'Create the local CA (once) and trust it in every store on this machine'
@@ -37,10 +38,11 @@ export default class Setup extends BaseCommand {
     if (ca.created && !flags['name-constraints']) {
       this.note('Warning: this CA has no name constraints; anyone who obtains its key can impersonate any website to this machine.')
     }
-    let trust: unknown[] | undefined
+    let trust: import('../trust/index.js').StoreReport[] | undefined
     if (flags.trust) {
       const {installEverywhere} = await import('../trust/setup.js')
-      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line)})
+      const {askYesNo} = await import('../cli/trust-report.js')
+      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo})
     }
     const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}
     this.output(summary, () => {
@@ -50,6 +52,7 @@ export default class Setup extends BaseCommand {
       this.log(`  valid until: ${formatDate(ca.meta.root.notAfter)} (intermediate until ${formatDate(ca.meta.intermediate.notAfter)}, renewed automatically)`)
       this.log(`  names:       ${describePolicy(ca.meta.policy)}`)
       if (!flags.trust) this.log('Trust stores were left alone (--no-trust); run `localcert setup` again without it to trust the CA.')
+      if (trust) this.log(formatReports(trust))
       this.log('Next: `localcert cert app.localhost` issues a certificate.')
     })
     return summary

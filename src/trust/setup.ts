@@ -1,7 +1,26 @@
-import {LocalcertError} from '../errors.js'
 import type {Authority} from '../ca/authority.js'
+import {installRoot, type StoreReport} from './index.js'
+import {parseRoot} from './root.js'
 
-// Replaced by the trust-store work (issue 3).
-export async function installEverywhere(_ca: Authority, _options: {yes: boolean; log: (line: string) => void}): Promise<unknown[]> {
-  throw new LocalcertError('NOT_SUPPORTED', 'trust store installation is not available in this build', 'run `localcert setup --no-trust`')
+export interface InstallEverywhereOptions {
+  /** Answer yes to every question (the Windows side of WSL is then included). */
+  yes: boolean
+  /** Progress and explanations for the user (sudo reasons, dialogs to expect). */
+  log: (line: string) => void
+  /** Asks the user a yes/no question; without it (and without --yes) opt-in places are skipped. */
+  confirm?: (question: string) => Promise<boolean>
+}
+
+/**
+ * What `localcert setup` does after creating the CA: trust its root in every store found on this machine.
+ * Never throws for one store's failure: each row says what happened there (Java is best effort).
+ * @example const rows = await installEverywhere(ca, {yes: false, log: console.error})
+ */
+export async function installEverywhere(ca: Authority, options: InstallEverywhereOptions): Promise<StoreReport[]> {
+  const root = parseRoot(ca.rootPem, ca.paths.rootCert)
+  return installRoot(root, {
+    localcertHome: ca.home,
+    log: options.log,
+    confirm: options.yes ? async () => true : options.confirm,
+  })
 }

@@ -1,0 +1,42 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+import {formatReports, trustFlags, trustOptions} from '../../cli/trust-report.js'
+
+export default class TrustUninstall extends BaseCommand {
+  static override description = 'Remove the root from every store (certificate and trust settings), then verify each; the CA itself stays'
+  static override examples = [
+    '<%= config.bin %> trust uninstall',
+    '<%= config.bin %> trust uninstall --stores nss --dry-run',
+    '<%= config.bin %> trust uninstall --root team-root.pem',
+    '<%= config.bin %> trust uninstall --fingerprint 3f9a0c1d2e4b5a6f',
+  ]
+  static override flags = {
+    root: trustFlags.root,
+    stores: trustFlags.stores,
+    system: trustFlags.system,
+    'java-home': trustFlags['java-home'],
+    'nss-db': trustFlags['nss-db'],
+    fingerprint: Flags.string({description: 'remove the root with this SHA-256 fingerprint (≥ 16 hex digits), found in the stores themselves: for a CA whose files are gone'}),
+    'dry-run': Flags.boolean({description: 'print the commands that would run, change nothing', default: false}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(TrustUninstall)
+    const {resolveHome} = await import('../../state/paths.js')
+    const {loadTrustRoot, rootFromStores, uninstallRoot} = await import('../../trust/index.js')
+    const home = await resolveHome()
+    const options = {...trustOptions({...flags, 'system-keychain': false, machine: false}, home, (line: string) => this.note(line)), dryRun: flags['dry-run']}
+    const root = flags.fingerprint ? await rootFromStores(flags.fingerprint, options) : await loadTrustRoot({home, rootFile: flags.root})
+    const rows = await uninstallRoot(root, options)
+    const failed = rows.filter((row) => row.status === 'failed')
+    const summary = {home, root: {fingerprint: root.fingerprint, subject: root.subject}, dryRun: flags['dry-run'], stores: rows}
+    this.output(summary, () => {
+      this.log(formatReports(rows))
+      if (flags['dry-run']) this.log('Dry run: nothing was changed.')
+      else if (failed.length) this.log(`${failed.length} place(s) could not be cleaned; fix what the table says and run this again.`)
+      else this.log('Done. The CA is still there (`localcert uninstall` removes it too); restart browsers that were open.')
+    })
+    if (failed.length) process.exitCode = 1
+    return summary
+  }
+}

@@ -1,0 +1,51 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base.js'
+import {askYesNo, formatReports, trustFlags} from '../cli/trust-report.js'
+import {LocalcertError} from '../errors.js'
+
+export default class Uninstall extends BaseCommand {
+  static override description = 'Undo it all: remove the root from every trust store and shell profile, then delete the CA directory'
+  static override examples = ['<%= config.bin %> uninstall', '<%= config.bin %> uninstall --yes']
+  static override flags = {
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (needed without a terminal)', default: false}),
+    force: Flags.boolean({description: 'delete the CA even if some store could not be cleaned (you can still remove it later with `trust uninstall --fingerprint`)', default: false}),
+    'java-home': trustFlags['java-home'],
+    'nss-db': trustFlags['nss-db'],
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Uninstall)
+    const {HOME_ENV, resolveHome} = await import('../state/paths.js')
+    const {endpointRunning, inspectHome, removeEverything} = await import('../trust/remove-all.js')
+    const {trustStatus} = await import('../trust/index.js')
+    const home = await resolveHome()
+    const {root, endpoint} = await inspectHome(home)
+    if (endpoint) throw endpointRunning(endpoint)
+    if (!flags.yes) {
+      if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        throw new LocalcertError('INVALID_ARGUMENT', 'localcert uninstall deletes your CA and asks first, but there is no terminal to ask on', 'run `localcert uninstall --yes` to confirm')
+      }
+      const what = root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`
+      if (!(await askYesNo(`This will ${what}. Continue?`))) {
+        this.note('Nothing was changed.')
+        return {home, removed: false}
+      }
+    }
+    const log = (line: string) => this.note(line)
+    const options = {localcertHome: home, log, javaHomes: flags['java-home'], nssDbs: flags['nss-db']}
+    const result = await removeEverything(home, root, {...options, dedicatedHome: !process.env[HOME_ENV], force: flags.force})
+    const leftover = (await trustStatus(undefined, options)).filter((row) => row.status === 'present')
+    const summary = {home, ...result, leftoverLocalcertRoots: leftover}
+    this.output(summary, () => {
+      if (result.stores.length) this.log(formatReports(result.stores))
+      for (const file of result.profilesCleaned) this.log(`Removed the localcert line from ${file}.`)
+      if (result.homeRemoved) this.log(`Deleted ${home}.`)
+      else if (result.leftInPlace.length) this.log(`Deleted what localcert created in ${home}; left ${result.leftInPlace.join(', ')} (not ours).`)
+      else this.log(`Kept ${home}: some stores could not be cleaned (see above). Fix them and run \`localcert uninstall\` again, or add --force.`)
+      this.log(leftover.length ? `Still trusting another localcert root: ${leftover.map((row) => row.location).join('; ')} (\`localcert trust status\` shows their fingerprints).` : 'No localcert root left in any store.')
+      if (process.env.NODE_EXTRA_CA_CERTS?.startsWith(home)) this.log('This shell still has the variables from `localcert env`: open a new shell.')
+    })
+    if (!result.homeRemoved && !result.leftInPlace.length) process.exitCode = 1
+    return summary
+  }
+}

@@ -1,0 +1,75 @@
+import {readdir, rm, rmdir} from 'node:fs/promises'
+import path from 'node:path'
+import {readEndpoint, type EndpointInfo} from '../acme/discovery.js'
+import {LocalcertError} from '../errors.js'
+import {createContext} from './context.js'
+import {uninstallRoot, type StoreReport, type TrustRunOptions} from './index.js'
+import {loadTrustRoot, type TrustRoot} from './root.js'
+import {SHELLS} from './shell-env.js'
+import {ShellProfileTarget} from './shell-profile.js'
+
+/** What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. */
+const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service'])
+
+export interface UninstallResult {
+  stores: StoreReport[]
+  profilesCleaned: string[]
+  homeRemoved: boolean
+  /** Entries of a custom home that localcert did not create, left where they were. */
+  leftInPlace: string[]
+}
+
+/** Refusal while an ACME endpoint serves from this CA: it would keep issuing (or recreate the CA). We never kill it. */
+export function endpointRunning(endpoint: EndpointInfo): LocalcertError {
+  return new LocalcertError('INVALID_ARGUMENT', `an ACME endpoint from this CA is running (pid ${endpoint.pid}, ${endpoint.directoryUrl})`, `stop it first (a login service: \`localcert service uninstall\`; otherwise stop \`localcert serve\`, pid ${endpoint.pid}), then run \`localcert uninstall\` again`)
+}
+
+/** What `localcert uninstall` is about to remove: the root (when there is a CA) and a running ACME endpoint, if any. */
+export async function inspectHome(home: string): Promise<{root?: TrustRoot; endpoint?: EndpointInfo}> {
+  const endpoint = await readEndpoint(home)
+  try {
+    return {root: await loadTrustRoot({home}), ...(endpoint ? {endpoint} : {})}
+  } catch (error) {
+    if ((error as LocalcertError).code === 'CA_NOT_FOUND') return endpoint ? {endpoint} : {}
+    throw error
+  }
+}
+
+/**
+ * Removes the root from every store, our line from every shell profile, then the CA directory. When a store
+ * could not be cleaned the CA is kept (its root file is what a rerun needs) unless `force`.
+ * @example await removeEverything(home, root, {localcertHome: home, dedicatedHome: true, force: false})
+ */
+export async function removeEverything(home: string, root: TrustRoot | undefined, options: TrustRunOptions & {dedicatedHome: boolean; force: boolean}): Promise<UninstallResult> {
+  const endpoint = await readEndpoint(home)
+  if (endpoint) throw endpointRunning(endpoint)
+  const stores = root ? await uninstallRoot(root, {...options, localcertHome: home}) : []
+  const ctx = createContext({...options, localcertHome: home})
+  const profilesCleaned: string[] = []
+  for (const shell of SHELLS) {
+    const profile = new ShellProfileTarget(ctx, shell, async () => [])
+    if (await profile.hasLine()) {
+      await profile.removeLine()
+      profilesCleaned.push(profile.file)
+    }
+  }
+  const failed = stores.filter((row) => row.status === 'failed')
+  if (failed.length > 0 && !options.force) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: []}
+  const leftInPlace = await deleteHome(home, options.dedicatedHome)
+  return {stores, profilesCleaned, homeRemoved: leftInPlace.length === 0, leftInPlace}
+}
+
+/** Deletes the home: all of it when it is localcert's own directory, else only what localcert created. */
+async function deleteHome(home: string, dedicated: boolean): Promise<string[]> {
+  if (dedicated) {
+    await rm(home, {recursive: true, force: true})
+    return []
+  }
+  const left: string[] = []
+  for (const entry of await readdir(home).catch(() => [] as string[])) {
+    if (OUR_ENTRIES.has(entry) || entry.startsWith('.ca-staging-') || entry.startsWith('state.lock')) await rm(path.join(home, entry), {recursive: true, force: true})
+    else left.push(entry)
+  }
+  if (left.length === 0) await rmdir(home).catch(() => undefined)
+  return left
+}
