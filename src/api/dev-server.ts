@@ -1,0 +1,134 @@
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
+import {loadAuthority} from '../ca/authority.js'
+import {parseNames} from '../ca/names.js'
+import {writeFileSafely} from '../state/files.js'
+import {resolveHome} from '../state/paths.js'
+import {issueCertificate, type IssueOptions} from './issue.js'
+
+/** What a dev server passes to `https.createServer` / Vite's `server.https`: key, chain and the root. */
+export interface HttpsOptions {
+  key: string
+  cert: string
+  ca: string
+  notBefore: Date
+  notAfter: Date
+  serial: string
+}
+
+export interface DevCertOptions extends Pick<IssueOptions, 'home' | 'keyType'> {
+  /** Lifetime of dev-server certificates; short by default because they renew themselves. */
+  days?: number
+  /** Issue a new certificate even if the cached one is still good. */
+  fresh?: boolean
+}
+
+export const DEV_DEFAULT_NAMES = ['localhost', '127.0.0.1', '::1'] as const
+export const DEV_DEFAULT_DAYS = 7
+
+interface CachedLeaf {
+  names: string[]
+  rootFingerprint: string
+  intermediateFingerprint: string
+  serial: string
+  certPem: string
+  keyPem: string
+  notBefore: string
+  notAfter: string
+}
+
+/** True once two thirds of the leaf's life have passed: the moment to renew, as ACME clients do. */
+export function renewalDue(notBefore: Date, notAfter: Date, now = Date.now()): boolean {
+  const life = notAfter.getTime() - notBefore.getTime()
+  return now >= notAfter.getTime() - life / 3
+}
+
+function cacheFile(home: string, names: string[], keyType: string): string {
+  const key = createHash('sha256').update(JSON.stringify([names, keyType])).digest('hex').slice(0, 16)
+  return path.join(home, 'dev', `${key}.json`)
+}
+
+/**
+ * A certificate for a dev server at boot: reuses the one issued on a previous boot while it has more than a third
+ * of its life left and the CA is the same, otherwise issues a new one (creating the CA on first use).
+ * @example
+ * import {httpsOptions} from 'localcert'
+ * https.createServer(await httpsOptions(['app.localhost']), app).listen(443)
+ */
+export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions = {}): Promise<HttpsOptions> {
+  const home = await resolveHome(options.home)
+  const normalised = parseNames(names).map((name) => name.value)
+  const ca = await loadAuthority(home)
+  const keyType = options.keyType ?? ca?.meta.keyType ?? 'ecdsa'
+  const file = cacheFile(home, normalised, keyType)
+  if (ca && !options.fresh) {
+    const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as CachedLeaf).catch(() => undefined)
+    if (
+      cached &&
+      cached.rootFingerprint === ca.meta.root.fingerprint &&
+      cached.intermediateFingerprint === ca.meta.intermediate.fingerprint &&
+      JSON.stringify(cached.names) === JSON.stringify(normalised) &&
+      !renewalDue(new Date(cached.notBefore), new Date(cached.notAfter))
+    ) {
+      return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial}
+    }
+  }
+  const leaf = await issueCertificate(normalised, {home, keyType, days: options.days ?? DEV_DEFAULT_DAYS, source: 'api'})
+  const fresh = (await loadAuthority(home))!
+  const entry: CachedLeaf = {
+    names: normalised,
+    rootFingerprint: fresh.meta.root.fingerprint,
+    intermediateFingerprint: fresh.meta.intermediate.fingerprint,
+    serial: leaf.serial,
+    certPem: leaf.chainPem,
+    keyPem: leaf.keyPem!,
+    notBefore: leaf.notBefore.toISOString(),
+    notAfter: leaf.notAfter.toISOString(),
+  }
+  await writeFileSafely(file, JSON.stringify(entry) + '\n', 0o600)
+  return {key: entry.keyPem, cert: entry.certPem, ca: leaf.rootPem, notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial: leaf.serial}
+}
+
+export interface AutoRenewHandle {
+  /** Issues a new certificate now and swaps it into the server (the timer does this when renewal is due). */
+  renewNow(): Promise<HttpsOptions>
+  stop(): void
+}
+
+/**
+ * Keeps a running TLS/HTTPS server's certificate fresh: when two thirds of its life have passed, issues a new one
+ * and swaps it in with `server.setSecureContext`, without a restart. The timer never keeps the process alive.
+ * @example const renewal = autoRenew(server, ['app.localhost']); … renewal.stop()
+ */
+export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions & {onRenew?: (certificate: HttpsOptions) => void; onError?: (error: unknown) => void} = {}): AutoRenewHandle {
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const schedule = (current: HttpsOptions) => {
+    if (stopped) return
+    const life = current.notAfter.getTime() - current.notBefore.getTime()
+    const due = current.notAfter.getTime() - life / 3
+    // setTimeout cannot wait longer than ~24.8 days; wake up and re-check instead
+    const delay = Math.min(Math.max(due - Date.now(), 1_000), 2 ** 31 - 1)
+    timer = setTimeout(() => void swap(false).catch((error) => options.onError?.(error)), delay)
+    timer.unref()
+  }
+  const swap = async (fresh: boolean) => {
+    const current = await httpsOptions(names, {...options, fresh})
+    server.setSecureContext({key: current.key, cert: current.cert} satisfies SecureContextOptions)
+    options.onRenew?.(current)
+    if (timer) clearTimeout(timer)
+    schedule(current)
+    return current
+  }
+  const handle: AutoRenewHandle = {
+    renewNow: () => swap(true),
+    stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+    },
+  }
+  void httpsOptions(names, options).then(schedule, (error) => options.onError?.(error))
+  return handle
+}
