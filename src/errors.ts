@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'TOOL_MISSING'
   | 'NEEDS_ROOT'
   | 'NOT_SUPPORTED'
+  | 'PORT_IN_USE'
+  | 'ACME_ALREADY_RUNNING'
 
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence.

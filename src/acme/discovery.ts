@@ -1,5 +1,9 @@
+import {randomBytes} from 'node:crypto'
+import {rm} from 'node:fs/promises'
 import path from 'node:path'
-import {readJson} from '../state/files.js'
+import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
+import {withLock} from '../state/lock.js'
+import {caPaths} from '../state/paths.js'
 
 /**
  * How other commands find the ACME endpoint: `localcert serve` writes `<home>/acme/endpoint.json` while it runs
@@ -47,6 +51,37 @@ export async function readEndpoint(home: string): Promise<EndpointInfo | undefin
 
 export async function readEab(home: string): Promise<EabCredentials | undefined> {
   return readJson<EabCredentials>(acmePaths(home).eab).catch(() => undefined)
+}
+
+/**
+ * The EAB credentials, created on first need under the state lock (so `serve` and `env` racing create one pair):
+ * a random kid and 48 random bytes as the key, which encode to 64 base64url characters with no padding.
+ * @example const {kid, hmacKey} = await ensureEab(home)
+ */
+export async function ensureEab(home: string): Promise<EabCredentials> {
+  const existing = await readEab(home)
+  if (existing) return existing
+  await ensurePrivateDir(home)
+  return withLock(caPaths(home).lock, async () => {
+    const raced = await readEab(home)
+    if (raced) return raced
+    const credentials: EabCredentials = {kid: `localcert-${randomBytes(9).toString('base64url')}`, hmacKey: randomBytes(48).toString('base64url')}
+    await ensurePrivateDir(acmePaths(home).dir)
+    await writeFileSafely(acmePaths(home).eab, JSON.stringify(credentials, null, 2) + '\n', 0o600)
+    return credentials
+  })
+}
+
+/** Announces a running endpoint (called by the server once it listens). */
+export async function writeEndpoint(home: string, info: EndpointInfo): Promise<void> {
+  await ensurePrivateDir(acmePaths(home).dir)
+  await writeFileSafely(acmePaths(home).endpoint, JSON.stringify(info, null, 2) + '\n', 0o600)
+}
+
+/** Removes endpoint.json if it still describes this process's endpoint (a newer server may have replaced it). */
+export async function removeEndpoint(home: string, port: number, pid = process.pid): Promise<void> {
+  const info = await readJson<EndpointInfo>(acmePaths(home).endpoint).catch(() => undefined)
+  if (info && info.pid === pid && info.port === port) await rm(acmePaths(home).endpoint, {force: true})
 }
 
 export async function readAcmeEnv(home: string): Promise<AcmeEnv> {
