@@ -1,6 +1,6 @@
 import {createHash, sign, type KeyObject} from 'node:crypto'
-import {isIP} from 'node:net'
 import {bitString, contextTag, NULL, objectIdentifier as oid, octetString, sequence, set, time, TRUE, unsignedInteger, utf8String} from './der.js'
+import {ipBytes} from './ip.js'
 import type {SubjectName} from './names.js'
 
 const OID = {
@@ -39,15 +39,6 @@ export interface LeafSpec {
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? sequence(oid(id), TRUE, octetString(value)) : sequence(oid(id), octetString(value))
-}
-
-function ipBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number))
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined]
-  const left = head ? head.split(':') : []
-  const right = tail ? tail.split(':') : []
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
-  return Buffer.concat(groups.map((group) => Buffer.from(group.padStart(4, '0'), 'hex')))
 }
 
 function generalName(name: SubjectName): Buffer {

@@ -1,4 +1,4 @@
-import {isIP} from 'node:net'
+import {canonicalIp, ipFamily} from './ip.js'
 import {domainToASCII} from 'node:url'
 import {LocalcertError} from '../errors.js'
 
@@ -29,9 +29,7 @@ export function normaliseDnsName(input: string): string {
 /** Canonical text form of an IPv4 or IPv6 address, or throws INVALID_IP. */
 export function normaliseIp(input: string): string {
   const bare = input.replace(/^\[(.*)\]$/, '$1')
-  const family = isIP(bare)
-  if (family === 4) return bare
-  if (family === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1)
+  if (ipFamily(bare) !== 0) return canonicalIp(bare)
   throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
 }
 
@@ -51,7 +49,7 @@ export function parseName(input: string): SubjectName {
     }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
     if (!host) throw new LocalcertError('INVALID_URI', `"${input}" has no host`, 'a URI needs a host the CA may sign, e.g. spiffe://app.localhost/api')
-    return {type: 'uri', value: text, host: isIP(host) ? normaliseIp(host) : normaliseDnsName(host)}
+    return {type: 'uri', value: text, host: ipFamily(host) ? normaliseIp(host) : normaliseDnsName(host)}
   }
   if (text.includes('@')) {
     const at = text.lastIndexOf('@')
@@ -70,7 +68,7 @@ export function parseName(input: string): SubjectName {
     return {type: 'email', value: `${local}@${host}`}
   }
   const bare = text.replace(/^\[(.*)\]$/, '$1')
-  if (isIP(bare)) return {type: 'ip', value: normaliseIp(bare)}
+  if (ipFamily(bare)) return {type: 'ip', value: normaliseIp(bare)}
   if (/^[\d.]+$/.test(text) || text.includes(':')) {
     throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
   }

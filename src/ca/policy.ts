@@ -1,4 +1,4 @@
-import {BlockList, isIP} from 'node:net'
+import {inCidr, ipFamily} from './ip.js'
 import {LocalcertError} from '../errors.js'
 import {normaliseDnsName, type SubjectName} from './names.js'
 
@@ -33,13 +33,7 @@ function dnsAllowed(policy: NamePolicy, host: string): boolean {
 }
 
 function ipAllowed(policy: NamePolicy, ip: string): boolean {
-  const list = new BlockList()
-  for (const range of policy.ipRanges) {
-    const [net, prefix] = range.split('/')
-    const family = isIP(net!) === 6 ? 'ipv6' : 'ipv4'
-    list.addSubnet(net!, Number(prefix), family)
-  }
-  return list.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+  return policy.ipRanges.some((range) => inCidr(ip, range))
 }
 
 /** True when the CA's policy covers this name (an unconstrained CA covers everything). */
@@ -53,7 +47,7 @@ export function isAllowed(policy: NamePolicy, name: SubjectName): boolean {
     case 'email':
       return dnsAllowed(policy, name.value.slice(name.value.lastIndexOf('@') + 1))
     case 'uri':
-      return isIP(name.host) === 0 && dnsAllowed(policy, name.host)
+      return ipFamily(name.host) === 0 && dnsAllowed(policy, name.host)
   }
 }
 
@@ -63,7 +57,7 @@ export function assertAllowed(policy: NamePolicy, names: readonly SubjectName[])
     if (isAllowed(policy, name)) continue
     const host = name.type === 'email' ? name.value.slice(name.value.lastIndexOf('@') + 1) : name.type === 'uri' ? name.host : name.value
     const widen =
-      name.type === 'ip' || (name.type === 'uri' && isIP(name.host))
+      name.type === 'ip' || (name.type === 'uri' && ipFamily(name.host) !== 0)
         ? 'this CA signs only loopback and private addresses; create an unconstrained CA with `localcert uninstall` then `localcert setup --no-name-constraints` if you really need it'
         : `recreate the CA with \`localcert uninstall\` then \`localcert setup --allow-domain ${host.replace(/^\*\./, '')}\`, or sign it under the default names (*.localhost, *.test, *.internal, *.home.arpa, *.local)`
     throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside this CA's permitted names (${describePolicy(policy)})`, widen)

@@ -54,3 +54,21 @@ describe('the default name policy', () => {
     expect(() => defaultPolicy(['*.example.com'])).toThrow(expect.objectContaining({code: 'INVALID_NAME'}))
   })
 })
+
+describe('IP handling without node:net', async () => {
+  const {ipFamily, canonicalIp, inCidr} = await import('../../src/ca/ip.js')
+  const net = await import('node:net')
+  it.each(['127.0.0.1', '0.0.0.0', '255.255.255.255', '01.2.3.4', '1.2.3', '256.1.1.1', '::1', '::', 'fe80::1', '2001:db8::1:0:0:1', '::ffff:1.2.3.4', '1::2::3', 'g::1', ':1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'localhost', '[::1]'])('agrees with net.isIP on %s', (text) => {
+    expect(ipFamily(text)).toBe(net.isIP(text))
+  })
+  it('canonicalises IPv6 and matches CIDR ranges like net.BlockList', () => {
+    expect(canonicalIp('0:0:0:0:0:0:0:1')).toBe('::1')
+    const list = new net.BlockList()
+    list.addSubnet('172.16.0.0', 12, 'ipv4')
+    list.addSubnet('fc00::', 7, 'ipv6')
+    for (const ip of ['172.15.255.255', '172.16.0.0', '172.31.255.255', '172.32.0.0', 'fc00::1', 'fdff::1', 'fe00::1', '::1']) {
+      const expected = list.check(ip, net.isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+      expect(inCidr(ip, ip.includes(':') ? 'fc00::/7' : '172.16.0.0/12')).toBe(expected)
+    }
+  })
+})
