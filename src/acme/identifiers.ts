@@ -1,5 +1,4 @@
 import {isIP} from 'node:net'
-import {domainToUnicode} from 'node:url'
 import {normaliseDnsName, normaliseIp} from '../ca/names.js'
 import {describePolicy, isAllowed, type NamePolicy} from '../ca/policy.js'
 import {identifierProblem, AcmeProblem, type Identifier, type Subproblem} from './problems.js'
@@ -32,8 +31,6 @@ function checkOne(raw: unknown, policy: NamePolicy, wildcardsAllowed: boolean): 
       }
       if (/\s/.test(input.value)) throw new Error('whitespace')
       value = normaliseDnsName(input.value)
-      // RFC 8555 §7.1.4: an xn-- label must be valid punycode; domainToUnicode returns '' when it is not.
-      if (/(^|\.)xn--/.test(value) && domainToUnicode(value.replace(/^\*\./, '')) === '') throw new Error('bad punycode')
     }
   } catch {
     return {type: 'rejectedIdentifier', detail: `${JSON.stringify(input.value)} is not a valid ${input.type === 'ip' ? 'IP address' : 'host name'}`, identifier: shown}

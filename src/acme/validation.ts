@@ -125,6 +125,9 @@ export async function validateTlsAlpn01(identifier: Identifier, keyAuthorization
   try {
     result = await handshake(address, port, sniName(identifier))
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    // A TLS alert (e.g. no_application_protocol) means something answered, but not an acme-tls/1 responder.
+    if (code.startsWith('ERR_SSL')) throw new AcmeProblem('tls', `${where} refused the acme-tls/1 handshake (${code})`)
     throw connectionProblem(error as NodeJS.ErrnoException, where, 'tls-alpn-01')
   }
   if (result.alpn !== 'acme-tls/1') throw new AcmeProblem('tls', `${where} did not negotiate ALPN acme-tls/1`)

@@ -1,5 +1,5 @@
 import {canonicalIp, ipFamily} from './ip.js'
-import {domainToASCII} from 'node:url'
+import {domainToASCII, domainToUnicode} from 'node:url'
 import {LocalcertError} from '../errors.js'
 
 export type SubjectName =
@@ -9,6 +9,16 @@ export type SubjectName =
   | {type: 'uri'; value: string; host: string}
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
+
+/**
+ * An A-label (xn--…) must be valid punycode that round-trips (RFC 5891 §5.4). Node 20 returns '' for a bad one and
+ * Node 24 returns it unchanged, so check both ways.
+ */
+function isValidALabel(label: string): boolean {
+  if (!label.startsWith('xn--')) return true
+  const unicode = domainToUnicode(label)
+  return unicode !== '' && !unicode.startsWith('xn--') && domainToASCII(unicode) === label
+}
 
 /** Normalises a DNS name (lower case, IDN to punycode, no trailing dot) or throws INVALID_NAME. */
 export function normaliseDnsName(input: string): string {
@@ -20,7 +30,7 @@ export function normaliseDnsName(input: string): string {
   }
   const ascii = /^[\x21-\x7e]*$/.test(rest) ? rest.toLowerCase() : domainToASCII(rest)
   const labels = ascii.split('.')
-  if (!ascii || ascii.length > 253 || labels.some((label) => !LABEL.test(label))) {
+  if (!ascii || ascii.length > 253 || labels.some((label) => !LABEL.test(label) || !isValidALabel(label))) {
     throw new LocalcertError('INVALID_NAME', `"${input}" is not a valid host name`, 'use letters, digits and hyphens in dot-separated labels, e.g. app.localhost')
   }
   return wildcard ? `*.${ascii}` : ascii

@@ -58,9 +58,9 @@ export function formatReports(rows: StoreReport[]): string {
   for (const row of rows) {
     const details = [row.message, row.hint, row.otherLocalcertRoots?.length ? `also trusts other localcert roots: ${row.otherLocalcertRoots.join(', ')}` : undefined].filter(Boolean).join(' — ')
     lines.push([row.store, row.location, LABELS[row.status], details])
-    for (const command of row.commands ?? []) lines.push(['', `  $ ${command}`, '', ''])
   }
-  return table(lines)
+  const planned = rows.filter((row) => row.commands?.length).map((row) => `${row.location}:\n${row.commands!.map((command) => `  ${command}`).join('\n')}`)
+  return table(lines) + (planned.length ? `\n\nCommands and changes${rows.some((row) => row.status === 'planned') ? ' that would run' : ' run before the failure'}:\n${planned.join('\n')}` : '')
 }
 
 /** Asks a yes/no question on the terminal; false without one (never hangs a script). */

@@ -98,7 +98,7 @@ export async function trustStatus(root: TrustRoot | undefined, options: TrustRun
             const certs = await target.list()
             const others = otherRoots(certs, root)
             const present = root ? certs.some((cert) => cert.fingerprint === root.fingerprint && cert.trusted !== false) : others.length > 0
-            const hint = present ? target.note : target.choice?.install === 'yes' || !target.choice ? `localcert trust install --stores ${store.id}` : target.choice.hint
+            const hint = present ? target.note : !root ? undefined : target.choice?.install === 'yes' || !target.choice ? `localcert trust install --stores ${store.id}` : target.choice.hint
             return {store: store.id, location: target.location, status: present ? 'present' : 'absent', ...(hint ? {hint} : {}), ...(others.length ? {otherLocalcertRoots: others} : {})}
           } catch (error) {
             return failure(store.id, target.location, error)

@@ -23,6 +23,8 @@ export interface LinuxFamily {
   removeCommands(file: string): Array<[string, string[]]>
   /** Arch adds/removes with `trust anchor` from a file instead of writing into anchorDir. */
   viaTrustAnchor?: boolean
+  /** Debian: the refresh command links each anchor here (name link + OpenSSL hash link); removal deletes ours. */
+  linksDir?: string
 }
 
 export const LINUX_FAMILIES: Record<LinuxFamily['id'], LinuxFamily> = {
@@ -36,8 +38,10 @@ export const LINUX_FAMILIES: Record<LinuxFamily['id'], LinuxFamily> = {
     toolPackage: 'ca-certificates',
     certutilPackage: 'libnss3-tools',
     installCommands: () => [['update-ca-certificates', []]],
-    // --fresh rebuilds /etc/ssl/certs without dangling links, and its Java trigger drops the debian: alias
-    removeCommands: () => [['update-ca-certificates', ['--fresh']]],
+    // Not --fresh: it also re-syncs everything else (on our test machine it added 22 unrelated CAs to Java's
+    // drifted keystore). We delete our own links (linksDir) first, so no link dangles, and the Java alias after.
+    removeCommands: () => [['update-ca-certificates', []]],
+    linksDir: '/etc/ssl/certs',
   },
   rhel: {
     id: 'rhel',

@@ -69,19 +69,37 @@ export class LinuxSystemTarget implements StoreTarget {
       return
     }
     const files = await this.anchorFiles(root)
-    if (files.length > 0) {
-      const removed = await this.ctx.privileged(this.why, 'rm', ['-f', ...files])
+    const links = await this.linksTo(files)
+    if (files.length + links.names.length + links.hashes.length > 0) {
+      const removed = await this.ctx.privileged(this.why, 'rm', ['-f', ...files, ...links.names, ...links.hashes])
       if (removed.exitCode !== 0) throw commandError(removed, `could not delete ${files.join(', ')}`)
     }
     const stillTrusted = (await this.list()).some((cert) => cert.fingerprint === root.fingerprint)
     if (files.length > 0 || stillTrusted) await this.runAll(this.family.removeCommands(files[0] ?? ''), 'the root file was deleted but the bundle was not rebuilt')
+    // hash links are numbered per subject hash (.0, .1…): re-number like update-ca-certificates does, so none is skipped
+    if (links.hashes.length > 0) await this.runAll([['openssl', ['rehash', this.family.linksDir!]]], 'the root was removed but the hash links were not rebuilt')
     if (this.family.id === 'debian') await this.removeDebianJavaAlias(root)
     if (!this.ctx.dryRun && files.length === 0 && (await this.list()).some((cert) => cert.fingerprint === root.fingerprint)) {
       throw new LocalcertError('COMMAND_FAILED', `this root is trusted from outside ${this.family.anchorDir}, so localcert cannot remove it`, 'it comes from a package or /etc/ca-certificates.conf: remove it there, then run the refresh command')
     }
   }
 
-  /** Debian's Java hook imports the root as `debian:<file>.pem`; --fresh's trigger drops it, this makes sure. */
+  /** The links the refresh command made for our anchor files: `<name>.pem` → file, and hash links → `<name>.pem`. */
+  private async linksTo(files: string[]): Promise<{names: string[]; hashes: string[]}> {
+    const dir = this.family.linksDir
+    if (!dir || files.length === 0) return {names: [], hashes: []}
+    const entries = await this.ctx.fs.list(dir)
+    const targets = new Map<string, string>()
+    for (const entry of entries) {
+      const target = await this.ctx.fs.readlink(path.posix.join(dir, entry))
+      if (target) targets.set(entry, path.posix.resolve(dir, target))
+    }
+    const names = [...targets].filter(([, target]) => files.includes(target)).map(([entry]) => path.posix.join(dir, entry))
+    const hashes = [...targets].filter(([, target]) => names.includes(target)).map(([entry]) => path.posix.join(dir, entry))
+    return {names, hashes}
+  }
+
+  /** Debian's Java hook imports the root as `debian:<file>.pem`, but is never told about a removal: we delete it. */
   private async removeDebianJavaAlias(root: TrustRoot): Promise<void> {
     if (!(await this.ctx.fs.exists(DEBIAN_JAVA_CACERTS)) || !(await this.ctx.which('keytool'))) return
     await deleteJavaAliases(this.ctx, {keytool: 'keytool', cacerts: DEBIAN_JAVA_CACERTS, needsRoot: !(await this.ctx.fs.writable(DEBIAN_JAVA_CACERTS))}, root, this.why)
@@ -102,21 +120,21 @@ export class LinuxSystemTarget implements StoreTarget {
       const check = await withRootFile(root, (file) => this.ctx.read('openssl', ['verify', '-CAfile', this.family.bundle, file]))
       if ((check.exitCode === 0) !== present) throw new VerificationError(`openssl verify -CAfile ${this.family.bundle} ${present ? 'rejects' : 'still accepts'} the root: ${(check.stdout + check.stderr).trim().split('\n').pop()}`)
     }
-    if (!present && this.family.id === 'debian') {
-      const dangling = await this.danglingLinks()
-      if (dangling.length > 0) throw new VerificationError(`dangling links left in /etc/ssl/certs: ${dangling.join(', ')}`)
+    if (!present && this.family.linksDir) {
+      const left = await this.leftoverLinks(root)
+      if (left.length > 0) throw new VerificationError(`links left in ${this.family.linksDir}: ${left.join(', ')}`)
     }
   }
 
-  /** Links in /etc/ssl/certs pointing at a file that is gone (what a removal without --fresh leaves). */
-  private async danglingLinks(): Promise<string[]> {
-    const dir = '/etc/ssl/certs'
-    const dangling: string[] = []
+  /** Our links left in /etc/ssl/certs (what a removal without --fresh used to leave): any link naming the root. */
+  private async leftoverLinks(root: TrustRoot): Promise<string[]> {
+    const dir = this.family.linksDir!
+    const ours: string[] = []
     for (const entry of await this.ctx.fs.list(dir)) {
       const target = await this.ctx.fs.readlink(path.posix.join(dir, entry))
-      if (target && !(await this.ctx.fs.exists(path.posix.resolve(dir, target)))) dangling.push(entry)
+      if (entry.includes(root.name) || target?.includes(root.name)) ours.push(entry)
     }
-    return dangling
+    return ours
   }
 }
 

@@ -19,6 +19,7 @@ describe('name parsing', () => {
   it.each([
     ['-bad.localhost', 'INVALID_NAME'],
     ['a..localhost', 'INVALID_NAME'],
+    ['xn--zz.localhost', 'INVALID_NAME'],
     ['app.*.localhost', 'INVALID_NAME'],
     [`${'a'.repeat(64)}.localhost`, 'INVALID_NAME'],
     ['1.2.3.256', 'INVALID_IP'],

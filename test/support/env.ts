@@ -38,13 +38,15 @@ export async function cli(args: string[], options: {home: string; cwd?: string; 
   }
 }
 
-/** Runs a command and returns its exit code and output, never throwing. */
-export async function sh(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
-  try {
-    const {stdout, stderr} = await run(command, args, {cwd: options.cwd, env: {...process.env, ...options.env}, maxBuffer: 16 * 1024 * 1024})
-    return {code: 0, stdout, stderr}
-  } catch (error) {
-    const failure = error as {code?: number | string; stdout?: string; stderr?: string; message?: string}
-    return {code: typeof failure.code === 'number' ? failure.code : 127, stdout: failure.stdout ?? '', stderr: failure.stderr ?? failure.message ?? ''}
-  }
+/** Runs a command and returns its exit code and output, never throwing; `input` is written to its stdin (else stdin is closed). */
+export function sh(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(command, args, {cwd: options.cwd, env: {...process.env, ...options.env}, maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
+      if (!error) return resolve({code: 0, stdout, stderr})
+      const failure = error as {code?: number | string; message?: string}
+      resolve({code: typeof failure.code === 'number' ? failure.code : 127, stdout: stdout ?? '', stderr: stderr || failure.message || ''})
+    })
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(options.input ?? '')
+  })
 }

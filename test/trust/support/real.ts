@@ -1,0 +1,58 @@
+import {execFileSync} from 'node:child_process'
+import {createServer, type Server} from 'node:https'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {openAuthority} from '../../../src/ca/authority.js'
+import {issueCertificate} from '../../../src/api/issue.js'
+import {parseRoot, type TrustRoot} from '../../../src/trust/root.js'
+import {tempDir} from '../../support/env.js'
+
+export interface TestCa {
+  /** LOCALCERT_HOME */
+  home: string
+  /** A user home ($HOME) of its own: browser profiles and shell profiles live here, never in the real one. */
+  userHome: string
+  root: TrustRoot
+  leaf: {certFile: string; keyFile: string; chainPem: string; keyPem: string}
+}
+
+/** A fresh CA in a temp LOCALCERT_HOME with a leaf for app.localhost, and a temp $HOME. */
+export async function makeCa(prefix: string): Promise<TestCa> {
+  const dir = tempDir(`localcert-${prefix}-`)
+  const home = path.join(dir, 'localcert')
+  const userHome = path.join(dir, 'home')
+  mkdirSync(userHome, {recursive: true})
+  const ca = await openAuthority(home)
+  const leaf = await issueCertificate(['app.localhost', 'localhost', '127.0.0.1'], {home})
+  const certFile = path.join(dir, 'app.pem')
+  const keyFile = path.join(dir, 'app-key.pem')
+  writeFileSync(certFile, leaf.chainPem)
+  writeFileSync(keyFile, leaf.keyPem, {mode: 0o600})
+  return {home, userHome, root: parseRoot(ca.rootPem, 'test root'), leaf: {certFile, keyFile, chainPem: leaf.chainPem, keyPem: leaf.keyPem}}
+}
+
+/** An HTTPS server on 127.0.0.1 (ephemeral port) that answers every request with a fixed text. */
+export async function startHttps(ca: TestCa, text = 'hello from localcert'): Promise<{port: number; close(): Promise<void>}> {
+  const server: Server = createServer({cert: ca.leaf.chainPem, key: ca.leaf.keyPem}, (_request, response) => response.end(`${text}\n`))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as {port: number}).port
+  return {port, close: () => new Promise((resolve) => server.close(() => resolve()))}
+}
+
+/** The machine-wide trust state the system tests must leave exactly as they found it. */
+export function snapshotSystemTrust(): string {
+  const sh = (command: string) => execFileSync('sh', ['-c', command], {encoding: 'utf8'})
+  return [
+    sh('ls -l --time-style=+ /usr/local/share/ca-certificates'),
+    sh('sha256sum /etc/ssl/certs/ca-certificates.crt'),
+    sh('ls -l --time-style=+ /etc/ssl/certs'),
+    // alias, date and SHA-256 of every entry of the JDK's cacerts (on Debian, the file ca-certificates-java keeps)
+    sh("keytool -J-Duser.language=en -list -cacerts -storepass changeit | grep -A1 trustedCertEntry | grep -v '^--'"),
+  ].join('\n')
+}
+
+/** Writes a text file, creating its directory. */
+export function put(file: string, text: string): void {
+  mkdirSync(path.dirname(file), {recursive: true})
+  writeFileSync(file, text)
+}
