@@ -18,20 +18,28 @@ export default class Uninstall extends BaseCommand {
     const {HOME_ENV, resolveHome} = await import('../state/paths.js')
     const {endpointRunning, inspectHome, removeEverything} = await import('../trust/remove-all.js')
     const {trustStatus} = await import('../trust/index.js')
+    const {serviceStatus, uninstallService} = await import('../service/manager.js')
     const home = await resolveHome()
     const {root, endpoint} = await inspectHome(home)
-    if (endpoint) throw endpointRunning(endpoint)
+    // Our own login service is part of "it all"; any other running endpoint is the user's to stop.
+    const service = await serviceStatus({home})
+    if (endpoint && !service.installed) throw endpointRunning(endpoint)
     if (!flags.yes) {
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
         throw new LocalcertError('INVALID_ARGUMENT', 'localcert uninstall deletes your CA and asks first, but there is no terminal to ask on', 'run `localcert uninstall --yes` to confirm')
       }
-      const what = root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`
+      const what = (service.installed ? `stop and remove the login service (${service.file}), ` : '') + (root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`)
       if (!(await askYesNo(`This will ${what}. Continue?`))) {
         this.note('Nothing was changed.')
         return {home, removed: false}
       }
     }
     const log = (line: string) => this.note(line)
+    if (service.installed) {
+      const removed = await uninstallService({home})
+      log(removed.manualSteps ? `Removed ${removed.file}; the service manager could not be reached: ${removed.manualSteps.join('; ')}` : `Stopped and removed the login service (${removed.file}).`)
+      await waitForEndpointToStop(home)
+    }
     const options = {localcertHome: home, log, javaHomes: flags['java-home'], nssDbs: flags['nss-db']}
     const result = await removeEverything(home, root, {...options, dedicatedHome: !process.env[HOME_ENV], force: flags.force})
     const leftover = (await trustStatus(undefined, options)).filter((row) => row.status === 'present')
@@ -47,5 +55,16 @@ export default class Uninstall extends BaseCommand {
     })
     if (!result.homeRemoved && !result.leftInPlace.length) process.exitCode = 1
     return summary
+  }
+}
+
+/** After the service manager stops `localcert serve`, give it up to 5 s to exit and withdraw its endpoint.json. */
+async function waitForEndpointToStop(home: string): Promise<void> {
+  const {endpointRunning, inspectHome} = await import('../trust/remove-all.js')
+  for (let attempt = 0; ; attempt++) {
+    const {endpoint} = await inspectHome(home)
+    if (!endpoint) return
+    if (attempt >= 50) throw endpointRunning(endpoint)
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }

@@ -129,7 +129,7 @@ export async function discoverNssDatabases(ctx: TrustContext): Promise<NssDiscov
       for (const command of CHROMIUM_COMMANDS) {
         if (await ctx.which(command)) {
           // Chromium reads ~/.pki/nssdb when it exists (M146+ too); creating it there serves every version
-          await add(path.join(ctx.homeDir, '.pki', 'nssdb'), `Chrome/Chromium (${command} is installed; database created)`, 'create')
+          await add(path.join(ctx.homeDir, '.pki', 'nssdb'), `Chrome/Chromium (new database: ${command} is installed)`, 'create')
           break
         }
       }
