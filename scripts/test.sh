@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-tools.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run build --silent
+npm run typecheck --silent
 exec npx vitest run "$@"

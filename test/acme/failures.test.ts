@@ -2,7 +2,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import type {AcmeServer} from '../../src/acme/server.js'
 import {tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {accountKey, opensslCsr, RawClient, request, testServer, type HttpResult} from './support.js'
+import {accountKey, opensslCsr, RawClient, request, testServer, type AcmeDirectory, type HttpResult} from './support.js'
 
 const ERR = 'urn:ietf:params:acme:error:'
 
@@ -23,14 +23,14 @@ interface Case {
   type: string
   detail?: RegExp
   /** Sends the bad request with a registered client `c` (whose account exists). */
-  send: (c: RawClient, dir: Record<string, string>) => Promise<HttpResult>
+  send: (c: RawClient, dir: AcmeDirectory) => Promise<HttpResult>
   check?: (response: HttpResult) => void
 }
 
 describe.skipIf(!hasTools('ACME failure table', 'openssl'))('every refusal is a clear problem document and the server keeps serving', () => {
   let server: AcmeServer
   let client: RawClient
-  let dir: Record<string, string>
+  let dir: AcmeDirectory
   const work = tempDir('localcert-acme-fail-')
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import {loadX509} from '../../src/ca/x509.js'
 import type {AcmeServer} from '../../src/acme/server.js'
 import {tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {opensslCsr, RawClient, request, testServer, type KeyKind} from './support.js'
+import {opensslCsr, RawClient, request, testServer, type AcmeDirectory, type KeyKind} from './support.js'
 
 /** RFC 9773 §4.1 computed independently from the leaf: base64url(AKI keyIdentifier).base64url(DER serial). */
 async function ariIdOf(pem: string): Promise<string> {
@@ -24,14 +24,14 @@ async function ariIdOf(pem: string): Promise<string> {
   skipHeader() // tbsCertificate SEQUENCE
   offset += 2 + der[offset + 1]! // [0] EXPLICIT version
   const serialLength = der[offset + 1]!
-  const serial = Buffer.from(der.subarray(offset + 2, offset + 2 + serialLength))
-  return `${Buffer.from(aki.keyId, 'hex').toString('base64url')}.${serial.toString('base64url')}`
+  const serial = Buffer.from(Array.from(der.subarray(offset + 2, offset + 2 + serialLength)))
+  return `${Buffer.from(aki.keyId!, 'hex').toString('base64url')}.${serial.toString('base64url')}`
 }
 
 describe.skipIf(!hasTools('ACME protocol behaviour', 'openssl'))('protocol behaviour (RFC 8555, 8738, 9773, profiles)', () => {
   let server: AcmeServer
   let client: RawClient
-  let dir: Record<string, string>
+  let dir: AcmeDirectory
   const work = tempDir('localcert-acme-proto-')
 
   beforeAll(async () => {

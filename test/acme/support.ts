@@ -68,16 +68,27 @@ export function rawSign(alg: string, key: KeyObject, input: Buffer): Buffer {
  * A hand-rolled ACME client that can send anything, including what a real client never would: every header and
  * the payload are the caller's to choose, so the failure tests can break one rule at a time.
  */
+/** The directory object (RFC 8555 §7.1.1) as our server publishes it. */
+export interface AcmeDirectory {
+  newNonce: string
+  newAccount: string
+  newOrder: string
+  revokeCert: string
+  keyChange: string
+  renewalInfo: string
+  meta: {externalAccountRequired?: boolean; profiles?: Record<string, string>; [key: string]: unknown}
+}
+
 export class RawClient {
   kid?: string
   readonly key: ReturnType<typeof accountKey>
-  private directory?: Record<string, any>
+  private directory?: AcmeDirectory
 
   constructor(readonly server: AcmeServer, kind: KeyKind = 'ES256') {
     this.key = accountKey(kind)
   }
 
-  async dir(): Promise<Record<string, any>> {
+  async dir(): Promise<AcmeDirectory> {
     this.directory ??= (await request(this.server.url, this.server.rootPem)).json
     return this.directory!
   }

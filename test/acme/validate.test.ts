@@ -95,7 +95,7 @@ describe.skipIf(!hasTools('ACME --validate', 'openssl'))('--validate: real http-
     await acmeClient.createAccount({termsOfServiceAgreed: true})
     const order = await acmeClient.createOrder({identifiers: [{type: 'dns', value: 'alpn.localhost'}, {type: 'ip', value: '::1'}]})
     for (const authz of await acmeClient.getAuthorizations(order)) {
-      const challenge = authz.challenges.find((item) => item.type === 'tls-alpn-01')!
+      const challenge = authz.challenges.find((item) => (item.type as string) === 'tls-alpn-01')!
       const [key, cert] = await acme.crypto.createAlpnCertificate(authz, await acmeClient.getChallengeKeyAuthorization(challenge))
       alpnCerts.set(sniName(authz.identifier as {type: 'dns' | 'ip'; value: string}), {key, cert})
       const done = await acmeClient.completeChallenge(challenge)

@@ -27,8 +27,8 @@ export async function makeCa(prefix: string): Promise<TestCa> {
   const certFile = path.join(dir, 'app.pem')
   const keyFile = path.join(dir, 'app-key.pem')
   writeFileSync(certFile, leaf.chainPem)
-  writeFileSync(keyFile, leaf.keyPem, {mode: 0o600})
-  return {home, userHome, root: parseRoot(ca.rootPem, 'test root'), leaf: {certFile, keyFile, chainPem: leaf.chainPem, keyPem: leaf.keyPem}}
+  writeFileSync(keyFile, leaf.keyPem!, {mode: 0o600})
+  return {home, userHome, root: parseRoot(ca.rootPem, 'test root'), leaf: {certFile, keyFile, chainPem: leaf.chainPem, keyPem: leaf.keyPem!}}
 }
 
 /** An HTTPS server on 127.0.0.1 (ephemeral port) that answers every request with a fixed text. */
