@@ -56,7 +56,7 @@ export async function startPebble({eab = true, env = {}} = {}) {
   try {
     const tls = await mintTlsCertificate(dir)
     const [port, managementPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
-    const credentials = {kid: `kid-${randomBytes(4).toString('hex')}`, hmacKey: randomBytes(48).toString('base64url')}
+    const credentials = {kid: `kid-${randomBytes(4).toString('hex')}`, hmacKey: hmacKeyForCli()}
     const config = {
       pebble: {
         listenAddress: `127.0.0.1:${port}`,
@@ -115,6 +115,14 @@ export async function startPebble({eab = true, env = {}} = {}) {
   } catch (error) {
     await rm(dir, {recursive: true, force: true})
     throw error
+  }
+}
+
+/** 48 random bytes, base64url, never starting with '-' (certbot and lego would take `--eab-hmac-key -…` for an option). */
+function hmacKeyForCli() {
+  for (;;) {
+    const key = randomBytes(48).toString('base64url')
+    if (!key.startsWith('-')) return key
   }
 }
 

@@ -53,6 +53,14 @@ export async function readEab(home: string): Promise<EabCredentials | undefined>
   return readJson<EabCredentials>(acmePaths(home).eab).catch(() => undefined)
 }
 
+/** 48 random bytes as base64url, redrawn if it starts with '-': certbot and lego would read `--eab-hmac-key -…` as an option. */
+function newHmacKey(): string {
+  for (;;) {
+    const key = randomBytes(48).toString('base64url')
+    if (!key.startsWith('-')) return key
+  }
+}
+
 /**
  * The EAB credentials, created on first need under the state lock (so `serve` and `env` racing create one pair):
  * a random kid and 48 random bytes as the key, which encode to 64 base64url characters with no padding.
@@ -65,7 +73,7 @@ export async function ensureEab(home: string): Promise<EabCredentials> {
   return withLock(caPaths(home).lock, async () => {
     const raced = await readEab(home)
     if (raced) return raced
-    const credentials: EabCredentials = {kid: `localcert-${randomBytes(9).toString('base64url')}`, hmacKey: randomBytes(48).toString('base64url')}
+    const credentials: EabCredentials = {kid: `localcert-${randomBytes(9).toString('base64url')}`, hmacKey: newHmacKey()}
     await ensurePrivateDir(acmePaths(home).dir)
     await writeFileSafely(acmePaths(home).eab, JSON.stringify(credentials, null, 2) + '\n', 0o600)
     return credentials

@@ -1,0 +1,73 @@
+import {X509Certificate} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {sh, tempDir} from '../support/env.js'
+import {hasTools} from '../support/tools.js'
+import {expectVerifiedChain, freePort, serveEndpoint, type ServedEndpoint} from './support.js'
+
+// lego (Debian ships 4.9.1) against `localcert serve`. lego wants a challenge solver configured, so it gets
+// `--http --http.port 127.0.0.1:<free port>`; with names pre-authorized it logs "authorization already valid; skipping
+// challenge" and never opens that port.
+describe.skipIf(!hasTools('lego against localcert serve', 'lego', 'openssl'))('lego run/renew against `localcert serve`', () => {
+  let endpoint: ServedEndpoint
+  let httpPort: number
+  const home = tempDir('localcert-lego-home-')
+  const work = tempDir('localcert-lego-')
+  const certificate = (name: string, ext: string) => path.join(work, 'certificates', `${name.replace('*', '_')}.${ext}`)
+
+  /** lego with EAB, its state in `work`, a loopback http-01 solver, and trust for our root only (LEGO_CA_CERTIFICATES). */
+  async function lego(keyType: string, names: string[], command: string[]) {
+    const args = ['--server', endpoint.directoryUrl, '--eab', '--kid', endpoint.kid, '--hmac', endpoint.hmacKey, '--email', 'dev@app.localhost', '--accept-tos',
+      '--path', work, '--key-type', keyType, '--http', '--http.port', `127.0.0.1:${httpPort}`, ...names.flatMap((name) => ['--domains', name]), ...command]
+    const result = await sh('lego', args, {env: {LEGO_CA_CERTIFICATES: endpoint.rootFile}})
+    return {...result, output: result.stdout + result.stderr}
+  }
+
+  beforeAll(async () => {
+    endpoint = await serveEndpoint(home)
+    httpPort = await freePort()
+  })
+  afterAll(async () => {
+    expect(await endpoint?.stop()).toBe(0)
+  })
+
+  it('gets an ECDSA P-256 certificate for a name and its wildcard that openssl verifies against our root, skipping challenges', async () => {
+    const result = await lego('ec256', ['app.localhost', '*.app.localhost'], ['run'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.output.match(/authorization already valid; skipping challenge/g)).toHaveLength(2)
+    const leaf = await expectVerifiedChain(work, certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
+    expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({namedCurve: 'prime256v1'})
+    // lego keeps the issuer apart too: our intermediate, which our root signed
+    const issuer = new X509Certificate(readFileSync(certificate('app.localhost', 'issuer.crt')))
+    expect(leaf.checkIssued(issuer)).toBe(true)
+    expect(issuer.verify(new X509Certificate(readFileSync(endpoint.rootFile)).publicKey)).toBe(true)
+  })
+
+  it('gets an RSA-2048 certificate on the same account', async () => {
+    const result = await lego('rsa2048', ['api.test'], ['run'])
+    expect(result.code, result.output).toBe(0)
+    const leaf = await expectVerifiedChain(work, certificate('api.test', 'crt'), certificate('api.test', 'key'), endpoint.rootFile, ['DNS:api.test'])
+    expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({modulusLength: 2048})
+  })
+
+  it('renews at once with `renew --days 9999`: a new serial and a new key, still verified', async () => {
+    const before = new X509Certificate(readFileSync(certificate('app.localhost', 'crt')))
+    // --no-random-sleep: lego otherwise waits up to minutes when not on a terminal
+    const result = await lego('ec256', ['app.localhost', '*.app.localhost'], ['renew', '--days', '9999', '--no-random-sleep'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.output).toMatch(/Server responded with a certificate/)
+    const after = await expectVerifiedChain(work, certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
+    expect(after.serialNumber).not.toBe(before.serialNumber)
+    expect(after.publicKey.export({format: 'jwk'})).not.toEqual(before.publicKey.export({format: 'jwk'}))
+  })
+
+  it('IP names: a lego that sends RFC 8738 ip identifiers gets an IP SAN; an older one (Debian 4.9.1 sends them as dns) is told how to fix it', async () => {
+    const result = await lego('ec256', ['127.0.0.1'], ['run'])
+    if (result.code === 0) {
+      await expectVerifiedChain(work, certificate('127.0.0.1', 'crt'), certificate('127.0.0.1', 'key'), endpoint.rootFile, ['IP Address:127.0.0.1'])
+    } else {
+      expect(result.output).toMatch(/urn:ietf:params:acme:error:rejectedIdentifier :: 127\.0\.0\.1 is an IP address: send it as \{"type": "ip"\} \(RFC 8738\)/)
+    }
+  })
+})
