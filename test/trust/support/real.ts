@@ -47,7 +47,7 @@ export function snapshotSystemTrust(): string {
     sh('sha256sum /etc/ssl/certs/ca-certificates.crt'),
     sh('ls -l --time-style=+ /etc/ssl/certs'),
     // alias, date and SHA-256 of every entry of the JDK's cacerts (on Debian, the file ca-certificates-java keeps)
-    sh("keytool -J-Duser.language=en -list -cacerts -storepass changeit | grep -A1 trustedCertEntry | grep -v '^--'"),
+    sh("keytool -J-Duser.language=en -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -list -cacerts -storepass changeit | grep -A1 trustedCertEntry | grep -v '^--'"),
   ].join('\n')
 }
 
