@@ -44,7 +44,8 @@ export function snapshotSystemTrust(): string {
   const sh = (command: string) => execFileSync('sh', ['-c', command], {encoding: 'utf8'})
   return [
     sh('ls -l --time-style=+ /usr/local/share/ca-certificates'),
-    sh('sha256sum /etc/ssl/certs/ca-certificates.crt'),
+    // the JKS file too: keytool -delete of the alias Debian's hook added writes it back byte for byte as it was
+    sh('sha256sum /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/java/cacerts'),
     sh('ls -l --time-style=+ /etc/ssl/certs'),
     // alias, date and SHA-256 of every entry of the JDK's cacerts (on Debian, the file ca-certificates-java keeps)
     sh("keytool -J-Duser.language=en -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -list -cacerts -storepass changeit | grep -A1 trustedCertEntry | grep -v '^--'"),
