@@ -3,9 +3,9 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {uninstallRoot} from '../../src/trust/index.js'
 import {cli, sh} from '../support/env.js'
-import {hasTools, isRoot} from '../support/tools.js'
+import {hasTools} from '../support/tools.js'
 import {curlGet, javaClient, opensslConnect} from './support/clients.js'
-import {makeCa, snapshotSystemTrust, startHttps, type TestCa} from './support/real.js'
+import {makeCa, runsAsRoot, snapshotSystemTrust, startHttps, type TestCa} from './support/real.js'
 
 // The real Debian system store, as root: install, prove with curl, openssl and Java, remove, and leave the machine exactly as found.
 
@@ -13,7 +13,7 @@ const ANCHORS = '/usr/local/share/ca-certificates'
 const LINKS = '/etc/ssl/certs'
 const DEBIAN_JAVA = '/etc/ssl/certs/java/cacerts'
 
-const runsHere = isRoot() && hasTools('Debian system store tests', 'update-ca-certificates', 'openssl', 'curl', 'certutil', 'keytool', 'javac', 'java')
+const runsHere = runsAsRoot('Debian system store tests') && hasTools('Debian system store tests', 'update-ca-certificates', 'openssl', 'curl', 'certutil', 'keytool', 'javac', 'java')
 
 describe.skipIf(!runsHere)('Debian system store (real update-ca-certificates, as root)', () => {
   let ca: TestCa
