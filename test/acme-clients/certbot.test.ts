@@ -1,4 +1,6 @@
+import {once} from 'node:events'
 import {copyFileSync, existsSync, readFileSync} from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {sh, tempDir} from '../support/env.js'
@@ -6,9 +8,9 @@ import {hasTools} from '../support/tools.js'
 import {expectVerifiedChain, serveEndpoint, type ServedEndpoint} from './support.js'
 
 // Debian's certbot (2.1) against `localcert serve`. Names in the CA's policy are pre-authorized, so certbot needs an
-// authenticator only to satisfy its own option parsing: `--manual` with a hook that leaves a marker file is the one
-// with no side effects, and the marker proves certbot never had a challenge to solve. (`--standalone
-// --http-01-port <free>` works too, but would bind a port if a challenge ever appeared.)
+// authenticator only to satisfy its own option parsing: `--manual` with a hook that leaves a marker file has no side
+// effects, and the marker proves certbot never had a challenge to solve. `--standalone` (what the README shows) works
+// too and never binds its http-01 port: one test keeps that port busy to prove it.
 // certbot 2.1 has no `--ip-address` option and refuses IP addresses in -d, so IP identifiers are proven with lego and
 // acme-client instead.
 describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl'))('certbot certonly/renew/revoke against `localcert serve`', () => {
@@ -54,6 +56,20 @@ describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl
     const leaf = await expectVerifiedChain(work, live('rsa', 'fullchain.pem'), live('rsa', 'privkey.pem'), endpoint.rootFile, ['DNS:api.test'])
     expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({modulusLength: 2048})
     expect(existsSync(marker)).toBe(false)
+  })
+
+  it('works the way the README shows it, with --standalone: the http-01 port is taken by someone else and certbot never needs it', async () => {
+    const squatter = net.createServer().listen(0, '127.0.0.1')
+    await once(squatter, 'listening')
+    try {
+      const {port} = squatter.address() as net.AddressInfo
+      const result = await certbot(['certonly', '--agree-tos', '--register-unsafely-without-email', '--standalone', '--http-01-address', '127.0.0.1', '--http-01-port', String(port),
+        '--cert-name', 'standalone', '-d', 'web.localhost'])
+      expect(result.code, result.output).toBe(0)
+      await expectVerifiedChain(work, live('standalone', 'fullchain.pem'), live('standalone', 'privkey.pem'), endpoint.rootFile, ['DNS:web.localhost'])
+    } finally {
+      squatter.close()
+    }
   })
 
   it('renews with `certbot renew --force-renewal` from its saved renewal config: a new serial, still verified', async () => {
