@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {formatDate} from '../cli/format.js'
-import {formatReports} from '../cli/trust-report.js'
+import {formatReports, trustFlags} from '../cli/trust-report.js'
 
 export default class Setup extends BaseCommand {
   static override description = 'Create the local CA (once) and trust it in every store on this machine'
@@ -16,6 +16,8 @@ export default class Setup extends BaseCommand {
     'name-constraints': Flags.boolean({description: 'restrict the CA to local names (--no-name-constraints: unconstrained, not recommended)', default: true, allowNo: true}),
     trust: Flags.boolean({description: 'install the root in the trust stores (--no-trust: only create the CA)', default: true, allowNo: true}),
     yes: Flags.boolean({char: 'y', description: 'answer yes to every question', default: false}),
+    'system-keychain': trustFlags['system-keychain'],
+    machine: trustFlags.machine,
   }
 
   async run(): Promise<unknown> {
@@ -42,7 +44,7 @@ export default class Setup extends BaseCommand {
     if (flags.trust) {
       const {installEverywhere} = await import('../trust/setup.js')
       const {askYesNo} = await import('../cli/trust-report.js')
-      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo})
+      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo, systemKeychain: flags['system-keychain'], machine: flags.machine})
     }
     const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}
     this.output(summary, () => {

@@ -9,6 +9,10 @@ export interface InstallEverywhereOptions {
   log: (line: string) => void
   /** Asks the user a yes/no question; without it (and without --yes) opt-in places are skipped. */
   confirm?: (question: string) => Promise<boolean>
+  /** macOS: the System keychain instead of the login keychain. */
+  systemKeychain?: boolean
+  /** Windows: LocalMachine\\Root (elevated, no dialog) instead of CurrentUser\\Root. */
+  machine?: boolean
 }
 
 /**
@@ -22,5 +26,7 @@ export async function installEverywhere(ca: Authority, options: InstallEverywher
     localcertHome: ca.home,
     log: options.log,
     confirm: options.yes ? async () => true : options.confirm,
+    systemKeychain: options.systemKeychain ?? false,
+    machine: options.machine ?? false,
   })
 }

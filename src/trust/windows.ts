@@ -43,7 +43,10 @@ export class WindowsStoreTarget implements StoreTarget {
   }
 
   async list(): Promise<StoredCert[]> {
-    const script = `Get-ChildItem -Path Cert:\\${this.scope}\\Root | ForEach-Object { [Convert]::ToBase64String($_.RawData) }`
+    // Cert:\CurrentUser\Root also shows LocalMachine's roots (a logical store); keep only the user's own entries,
+    // which live under HKCU, so `--machine` installs are not reported (and deleted) as CurrentUser ones.
+    const own = this.scope === 'CurrentUser' ? ` | Where-Object { Test-Path "HKCU:\\Software\\Microsoft\\SystemCertificates\\Root\\Certificates\\$($_.Thumbprint)" }` : ''
+    const script = `Get-ChildItem -Path Cert:\\${this.scope}\\Root${own} | ForEach-Object { [Convert]::ToBase64String($_.RawData) }`
     const result = await this.ctx.read('powershell.exe', [...POWERSHELL, script], {timeoutMs: 60_000})
     if (result.exitCode !== 0) throw commandError(result, `cannot list ${this.scope}\\Root`)
     return result.stdout

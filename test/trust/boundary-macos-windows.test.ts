@@ -136,7 +136,7 @@ describe('Windows store (boundary)', () => {
   const machine = new FakeMachine(['powershell.exe', 'certutil.exe'])
   const win = (init: {interactive?: boolean; machine?: boolean; log?: (line: string) => void} = {}) =>
     fakeContext(machine, {platform: 'win32', homeDir: 'C:\\Users\\dev', localcertHome: home, uid: undefined, interactive: true, ...init})
-  const LIST_USER = 'powershell.exe -NoProfile -NonInteractive -Command Get-ChildItem -Path Cert:\\CurrentUser\\Root | ForEach-Object { [Convert]::ToBase64String($_.RawData) }'
+  const LIST_USER = 'powershell.exe -NoProfile -NonInteractive -Command Get-ChildItem -Path Cert:\\CurrentUser\\Root | Where-Object { Test-Path "HKCU:\\Software\\Microsoft\\SystemCertificates\\Root\\Certificates\\$($_.Thumbprint)" } | ForEach-Object { [Convert]::ToBase64String($_.RawData) }'
 
   it('adds to CurrentUser\\Root with certutil.exe -user, warns about the dialog first, then lists the store to verify', async () => {
     const lines: string[] = []
@@ -191,7 +191,7 @@ describe('WSL (boundary)', () => {
     })
     expect(commands[0]).toMatch(/^powershell\.exe .*Cert:\\CurrentUser\\Root/)
     const add = commands.find((command) => command.startsWith('certutil.exe'))!
-    expect(add).toMatch(/^certutil\.exe -user -f -addstore Root \\\\wsl\.localhost\\Debian\\tmp\\localcert-root-[^\\]+\\localcert-[0-9a-f]{16}\.pem$/)
+    expect(add).toMatch(/^certutil\.exe -user -f -addstore Root \\\\wsl\.localhost\\Debian\\(?:[^\\]+\\)+localcert-root-[^\\]+\\localcert-[0-9a-f]{16}\.pem$/)
     expect(commands[1]).toMatch(/^wslpath -w /)
   })
 })
