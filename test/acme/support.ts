@@ -4,9 +4,8 @@ import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {exportJWK, FlattenedSign, calculateJwkThumbprint, type JWK} from 'jose'
-import {afterAll} from 'vitest'
 import {startAcmeServer, type AcmeServer, type AcmeServerOptions} from '../../src/acme/server.js'
-import {tempDir} from '../support/env.js'
+import {onCleanup, tempDir} from '../support/env.js'
 
 export interface HttpResult {
   status: number
@@ -141,7 +140,7 @@ export class RawClient {
 /** A server on an ephemeral port with its own temporary LOCALCERT_HOME, closed after the test file. */
 export async function testServer(options: AcmeServerOptions = {}): Promise<AcmeServer> {
   const server = await startAcmeServer({home: options.home ?? tempDir('localcert-acme-'), port: 0, ...options})
-  afterAll(() => server.close())
+  onCleanup(() => server.close())
   return server
 }
 

@@ -10,10 +10,22 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin', 'run.js')
 const run = promisify(execFile)
 
+// afterAll() called from inside a beforeAll or a test is silently dropped by vitest, so helpers register their
+// clean-ups here instead: one afterAll, registered when a test file imports this module, runs them all (last first).
+const cleanups: Array<() => unknown> = []
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** Runs `cleanup` after the current test file, wherever it is called from (top level, beforeAll, a test). */
+export function onCleanup(cleanup: () => unknown): void {
+  cleanups.push(cleanup)
+}
+
 /** A fresh directory removed after the test file; `prefix` shows up in its name. */
 export function tempDir(prefix = 'localcert-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix))
-  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  onCleanup(() => rmSync(dir, {recursive: true, force: true}))
   return dir
 }
 
