@@ -2,7 +2,7 @@ import {createPublicKey, randomBytes} from 'node:crypto'
 import {isIP} from 'node:net'
 import type {JWK} from 'jose'
 import {issueCertificate} from '../api/issue.js'
-import {parseCsr, type ParsedCsr} from '../ca/leaf.js'
+import {checkCsrKey, parseCsr, type ParsedCsr} from '../ca/leaf.js'
 import {normaliseDnsName, normaliseIp, type SubjectName} from '../ca/names.js'
 import {loadX509} from '../ca/x509.js'
 import {isLocalcertError} from '../errors.js'
@@ -28,19 +28,14 @@ function decodeCsr(value: unknown): Uint8Array {
   return new Uint8Array(Buffer.from(value.replace(/=+$/, ''), 'base64url'))
 }
 
-/** Key rules for a TLS leaf every browser accepts (RFC 8555 §11.1: and never the account key). */
+/** Key rules for a TLS leaf every browser accepts (shared with `localcert cert --csr`), and never the account key (RFC 8555 §11.1). */
 function checkKey(parsed: ParsedCsr, account: Account): void {
-  const algorithm = parsed.publicKey.algorithm as {name: string; namedCurve?: string; modulusLength?: number}
-  if (algorithm.name === 'ECDSA') {
-    if (algorithm.namedCurve !== 'P-256' && algorithm.namedCurve !== 'P-384') throw new AcmeProblem('badCSR', `ECDSA ${algorithm.namedCurve} keys are not accepted; use P-256 or P-384`)
-  } else if (algorithm.name === 'RSASSA-PKCS1-v1_5' || algorithm.name === 'RSA-PSS') {
-    const bits = algorithm.modulusLength ?? 0
-    if (bits < 2048 || bits > 8192) throw new AcmeProblem('badCSR', `RSA keys must have 2048 to 8192 bits, this one has ${bits}`)
-  } else {
-    throw new AcmeProblem('badCSR', `${algorithm.name} certificate keys are not accepted by browsers; use ECDSA P-256 or RSA 2048`)
+  try {
+    checkCsrKey(parsed)
+  } catch (error) {
+    if (isLocalcertError(error)) throw new AcmeProblem('badCSR', error.message)
+    throw error
   }
-  const hash = (parsed.csr.signatureAlgorithm as {hash?: {name?: string}}).hash?.name
-  if (hash === 'SHA-1') throw new AcmeProblem('badCSR', 'the CSR is signed with SHA-1; sign it with SHA-256')
   if (Buffer.from(parsed.publicKey.rawData).equals(accountSpki(account))) throw new AcmeProblem('badCSR', 'the CSR uses the account key; certificates need a key of their own')
 }
 

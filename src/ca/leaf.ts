@@ -154,8 +154,28 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
  * Signs a CSR: the key never leaves the requester's tool. Names come from the CSR (or `overrideNames`,
  * which ACME uses after checking them against the order).
  */
+/**
+ * Key rules for a TLS leaf every browser accepts: ECDSA P-256/P-384 or RSA 2048–8192, CSR not signed with SHA-1.
+ * @example checkCsrKey(await parseCsr(pem)) // throws INVALID_CSR for an RSA-1024 key
+ */
+export function checkCsrKey(parsed: ParsedCsr): void {
+  const algorithm = parsed.publicKey.algorithm as {name: string; namedCurve?: string; modulusLength?: number}
+  const hint = 'create the key again with `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256` or `-newkey rsa:2048`'
+  if (algorithm.name === 'ECDSA') {
+    if (algorithm.namedCurve !== 'P-256' && algorithm.namedCurve !== 'P-384') throw new LocalcertError('INVALID_CSR', `ECDSA ${algorithm.namedCurve} keys are not accepted by browsers; use P-256 or P-384`, hint)
+  } else if (algorithm.name === 'RSASSA-PKCS1-v1_5' || algorithm.name === 'RSA-PSS') {
+    const bits = algorithm.modulusLength ?? 0
+    if (bits < 2048 || bits > 8192) throw new LocalcertError('INVALID_CSR', `RSA keys must have 2048 to 8192 bits, this one has ${bits}`, hint)
+  } else {
+    throw new LocalcertError('INVALID_CSR', `${algorithm.name} certificate keys are not accepted by browsers; use ECDSA P-256 or RSA 2048`, hint)
+  }
+  const hash = (parsed.csr.signatureAlgorithm as {hash?: {name?: string}}).hash?.name
+  if (hash === 'SHA-1') throw new LocalcertError('INVALID_CSR', 'the CSR is signed with SHA-1', 'sign it with SHA-256 (openssl req -sha256)')
+}
+
 export async function signCsr(ca: Authority, input: string | Uint8Array | ParsedCsr, options: LeafOptions = {}): Promise<IssuedLeaf> {
   const parsed = typeof input === 'object' && 'csr' in input ? input : await parseCsr(input)
+  checkCsrKey(parsed)
   assertAllowed(ca.meta.policy, parsed.names)
   const rsaKey = parsed.keyAlgorithm.startsWith('RSA')
   const built = buildLeaf(ca, parsed.names, Buffer.from(parsed.publicKey.rawData), {...options, rsaKey})

@@ -141,6 +141,18 @@ describe('localcert setup / cert / status / list', () => {
     const bad = await cli(['cert', '--csr', 'bad.csr'], {home, cwd: dir})
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/the CSR cannot be parsed/)
+    // keys browsers refuse are refused here too, with what to do, and nothing is written
+    for (const [name, keyArgs, message] of [
+      ['weak', ['-newkey', 'rsa:1024'], /RSA keys must have 2048 to 8192 bits, this one has 1024/],
+      ['ed', ['-newkey', 'ed25519'], /Ed25519 certificate keys are not accepted by browsers/],
+      ['p521', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'], /ECDSA P-521 keys are not accepted/],
+    ] as const) {
+      const csr = await sh('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', path.join(dir, `${name}-k.pem`), '-subj', '/CN=csr.localhost', '-addext', 'subjectAltName=DNS:csr.localhost', '-out', path.join(dir, `${name}.csr`)])
+      expect(csr.code, csr.stderr).toBe(0)
+      const refused = await cli(['cert', '--csr', `${name}.csr`, '--cert-file', `${name}.pem`], {home, cwd: dir})
+      expect({code: refused.code, stderr: refused.stderr}).toMatchObject({code: 1, stderr: expect.stringMatching(message)})
+      expect(existsSync(path.join(dir, `${name}.pem`))).toBe(false)
+    }
   })
 
   it('writes a PKCS#12 file with --pkcs12', async () => {
