@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'NAME_NOT_ALLOWED'
   | 'INVALID_NAME'
+  | 'DOMAIN_TOO_BROAD'
   | 'INVALID_IP'
   | 'INVALID_EMAIL'
   | 'INVALID_URI'

@@ -14,6 +14,24 @@ export interface NamePolicy {
 export const DEFAULT_DOMAINS = ['localhost', 'test', 'internal', 'home.arpa', 'local'] as const
 export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] as const
 
+/** Single labels that are not public top-level domains (RFC 6762 appendix G, RFC 2606, common LAN suffixes). */
+const PRIVATE_LABELS = new Set(['lan', 'home', 'corp', 'intranet', 'private', 'localdomain', 'internal', 'test', 'local', 'localhost', 'example', 'invalid'])
+/** Second-level labels that registries sell names under (co.uk, com.au…): a public suffix, not a domain. */
+const REGISTRY_LABELS = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'ne', 'or', 'go', 'gob', 'mil', 'nic'])
+
+/**
+ * Refuses an --allow-domain that would let the CA sign for a whole public namespace (`com`, `dev`, `co.uk`): the
+ * name constraints exist so that a leaked key cannot impersonate public sites.
+ * @example assertNotPublicSuffix('dev.example.com') // ok; assertNotPublicSuffix('dev') throws DOMAIN_TOO_BROAD
+ */
+export function assertNotPublicSuffix(domain: string): void {
+  const labels = domain.split('.')
+  const publicSuffix = labels.length === 1 ? !PRIVATE_LABELS.has(domain) : labels.length === 2 && labels[1]!.length === 2 && REGISTRY_LABELS.has(labels[0]!)
+  if (publicSuffix) {
+    throw new LocalcertError('DOMAIN_TOO_BROAD', `--allow-domain ${domain} would let this CA sign for every public site under "${domain}"`, 'allow a domain you control, e.g. --allow-domain dev.example.com (or, if you really need it, --no-name-constraints)')
+  }
+}
+
 export function defaultPolicy(extraDomains: readonly string[] = [], constrained = true): NamePolicy {
   if (!constrained) return {constrained: false, domains: [], ipRanges: []}
   const domains: string[] = [...DEFAULT_DOMAINS]
@@ -22,6 +40,7 @@ export function defaultPolicy(extraDomains: readonly string[] = [], constrained 
     if (domain.startsWith('*')) {
       throw new LocalcertError('INVALID_NAME', `--allow-domain takes a domain, not a wildcard: "${extra}"`, `use --allow-domain ${domain.slice(2)} (it covers every name below it)`)
     }
+    assertNotPublicSuffix(domain)
     if (!domains.includes(domain)) domains.push(domain)
   }
   return {constrained: true, domains, ipRanges: [...DEFAULT_IP_RANGES]}

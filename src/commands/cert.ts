@@ -26,7 +26,7 @@ export default class Cert extends BaseCommand {
     'key-file': Flags.string({description: 'where to write the private key'}),
     pkcs12: Flags.boolean({description: 'write a PKCS#12 (.p12) file instead of PEM files', default: false}),
     'p12-file': Flags.string({description: 'where to write the PKCS#12 file (implies --pkcs12)'}),
-    'p12-password': Flags.string({description: 'PKCS#12 password', default: 'changeit'}),
+    'p12-password': Flags.string({description: 'PKCS#12 password (or set LOCALCERT_P12_PASSWORD, which `ps` does not show)', default: 'changeit', env: 'LOCALCERT_P12_PASSWORD'}),
   }
 
   async run(): Promise<unknown> {

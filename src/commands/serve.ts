@@ -43,10 +43,16 @@ export default class Serve extends BaseCommand {
         else if (event.type === 'error') this.note(`localcert serve: ${event.message}${process.env.DEBUG && event.stack ? `\n${event.stack}` : ''}`)
       },
     })
-    const variables: Record<string, string> = {ACME_DIRECTORY_URL: server.url}
+    // The same variables as `localcert env` (the CA bundle keeps public sites working), plus lego's own one.
+    const {runtimeEnvironment} = await import('../trust/env.js')
+    const {detectShell, formatEnv} = await import('../trust/shell-env.js')
+    const environment = await runtimeEnvironment(server.home)
+    const variables: Record<string, string> = {...environment.variables, ACME_DIRECTORY_URL: server.url, LEGO_CA_CERTIFICATES: environment.files.roots}
     if (server.eab) Object.assign(variables, {ACME_KID: server.eab.kid, ACME_HMAC_KEY: server.eab.hmacKey})
-    Object.assign(variables, {NODE_EXTRA_CA_CERTS: server.rootFile, REQUESTS_CA_BUNDLE: server.rootFile, LEGO_CA_CERTIFICATES: server.rootFile})
+    else for (const name of ['ACME_KID', 'ACME_HMAC_KEY']) delete variables[name]
     const summary = {directoryUrl: server.url, port: server.port, listening: server.listening, eabRequired: server.eabRequired, validate: flags.validate, rootFile: server.rootFile, caCreated: server.caCreated, env: flags.quiet ? {ACME_DIRECTORY_URL: server.url} : variables}
+    const loopbackOnly = server.listening.every((address) => /^(127\.|\[::1\]:|localhost:)/.test(address))
+    if (!loopbackOnly) this.note(`Warning: listening beyond loopback (${server.listening.join(', ')}): other machines can reach this CA${server.eabRequired ? '' : ', and --no-eab lets any of them register'}; its certificate names only localhost.`)
     this.output(summary, () => {
       if (flags.quiet) return this.log(server.url)
       if (server.caCreated) this.note(`Created a new local CA in ${server.home} (run \`localcert setup\` to trust it everywhere)`)
@@ -54,8 +60,13 @@ export default class Serve extends BaseCommand {
       this.log(`  listening on ${server.listening.join(', ')}; ${server.eabRequired ? 'External Account Binding required' : 'open registration (--no-eab)'}; ${flags.validate ? `validating challenges (http-01 on port ${flags['http-port']}, tls-alpn-01 on port ${flags['tls-port']})` : 'local names pre-authorized'}`)
       this.log('')
       this.log('Point a client at it (or run `eval "$(localcert env)"` in another shell):')
-      for (const [name, value] of Object.entries(variables)) this.log(`  export ${name}=${value}`)
-      this.log('  # NODE_EXTRA_CA_CERTS: Node/acme-client · REQUESTS_CA_BUNDLE: certbot · LEGO_CA_CERTIFICATES: lego, Traefik')
+      // The HMAC key is a secret: shown on a terminal, never written into a pipe or a service log.
+      const shown = {...variables}
+      const hidden = 'ACME_HMAC_KEY' in shown && !process.stdout.isTTY
+      if (hidden) delete shown.ACME_HMAC_KEY
+      for (const line of formatEnv(shown, detectShell(process.env, process.platform)).trimEnd().split('\n')) this.log(`  ${line}`)
+      if (hidden) this.log('  # ACME_HMAC_KEY is not printed (stdout is not a terminal): `localcert env` prints it')
+      this.log('  # LEGO_CA_CERTIFICATES: lego, Traefik · REQUESTS_CA_BUNDLE: certbot · NODE_EXTRA_CA_CERTS: Node, acme-client')
       this.log('')
       this.log('Press Ctrl+C to stop.')
     })

@@ -195,10 +195,10 @@ export async function uninstallRoot(root: TrustRoot, options: TrustRunOptions): 
 
 /**
  * Finds a root by (a prefix of) its SHA-256 fingerprint in the stores themselves, for removing a root whose
- * file is gone (an old CA deleted by hand).
+ * file is gone (an old CA deleted by hand). Undefined when no store holds it (already gone).
  * @example const root = await rootFromStores('3f9a0c…', {localcertHome: home})
  */
-export async function rootFromStores(fingerprint: string, options: TrustRunOptions): Promise<TrustRoot> {
+export async function rootFromStores(fingerprint: string, options: TrustRunOptions): Promise<TrustRoot | undefined> {
   const wantedPrefix = fingerprint.toLowerCase().replace(/[^0-9a-f]/g, '')
   if (wantedPrefix.length < 16) throw new LocalcertError('INVALID_ARGUMENT', '--fingerprint needs at least 16 hex digits of the SHA-256 fingerprint', '`localcert trust status` shows the fingerprints of the localcert roots it finds')
   const ctx = contextFor(options)
@@ -208,5 +208,5 @@ export async function rootFromStores(fingerprint: string, options: TrustRunOptio
       if (match) return parseRoot(match.pem, `the certificate ${shortFingerprint(match.fingerprint)} found in ${target.location}`)
     }
   }
-  throw new LocalcertError('INVALID_ARGUMENT', `no store on this machine holds a certificate with fingerprint ${wantedPrefix}…`, 'nothing to remove; `localcert trust status` lists what is left')
+  return undefined
 }

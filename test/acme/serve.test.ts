@@ -35,7 +35,10 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     const server = await serve(home, ['--port', '0', '--json'], (out) => out.trimEnd().endsWith('}'))
     const summary = JSON.parse(server.stdout())
     expect(summary).toMatchObject({directoryUrl: expect.stringMatching(/^https:\/\/localhost:\d+\/directory$/), eabRequired: true, listening: [`127.0.0.1:${summary.port}`, `[::1]:${summary.port}`]})
-    expect(summary.env).toMatchObject({ACME_DIRECTORY_URL: summary.directoryUrl, ACME_KID: expect.any(String), ACME_HMAC_KEY: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/), NODE_EXTRA_CA_CERTS: summary.rootFile, REQUESTS_CA_BUNDLE: summary.rootFile, LEGO_CA_CERTIFICATES: summary.rootFile})
+    expect(summary.env).toMatchObject({ACME_DIRECTORY_URL: summary.directoryUrl, ACME_KID: expect.any(String), ACME_HMAC_KEY: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/), NODE_EXTRA_CA_CERTS: path.join(home, 'trust', 'roots.pem'), REQUESTS_CA_BUNDLE: path.join(home, 'trust', 'bundle.pem'), SSL_CERT_FILE: path.join(home, 'trust', 'bundle.pem'), LEGO_CA_CERTIFICATES: path.join(home, 'trust', 'roots.pem')})
+    // the bundle is the system's plus our root, so a client given it still reaches public sites
+    expect(readFileSync(summary.env.REQUESTS_CA_BUNDLE, 'utf8')).toContain(readFileSync(summary.rootFile, 'utf8').trim())
+    expect(readFileSync(summary.env.REQUESTS_CA_BUNDLE, 'utf8').match(/BEGIN CERTIFICATE/g)!.length).toBeGreaterThan(10)
 
     // HTTPS with our root, and nothing in plain HTTP
     const directory = await sh('curl', ['-sS', '--cacert', summary.rootFile, summary.directoryUrl])
@@ -66,7 +69,11 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     const server = await serve(home, ['--port', '0'], (out) => out.includes('Ctrl+C'))
     const text = server.stdout()
     expect(text).toMatch(/^localcert ACME server: https:\/\/localhost:\d+\/directory$/m)
-    for (const name of ['ACME_DIRECTORY_URL', 'ACME_KID', 'ACME_HMAC_KEY', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'LEGO_CA_CERTIFICATES']) expect(text).toMatch(new RegExp(`^  export ${name}=\\S+$`, 'm'))
+    for (const name of ['ACME_DIRECTORY_URL', 'ACME_KID', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'LEGO_CA_CERTIFICATES']) expect(text).toMatch(new RegExp(`^  export ${name}='\\S+'$`, 'm'))
+    // stdout is a pipe here (as in a service log): the HMAC key is a secret and is not written into it
+    const eab = JSON.parse(readFileSync(path.join(home, 'acme', 'eab.json'), 'utf8'))
+    expect(text).not.toContain(eab.hmacKey)
+    expect(text).toMatch(/ACME_HMAC_KEY is not printed \(stdout is not a terminal\)/)
     expect(server.stderr()).toMatch(/Created a new local CA/)
     server.child.kill('SIGINT')
     expect(await server.exited).toBe(0)

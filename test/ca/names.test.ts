@@ -51,6 +51,11 @@ describe('the default name policy', () => {
     expect(isAllowed(policy, parseName(input))).toBe(allowed)
   })
 
+  it('refuses an --allow-domain that is a public namespace (com, dev, co.uk), keeps private suffixes and real domains', () => {
+    for (const broad of ['com', 'dev', 'app', 'co.uk', 'com.au', 'COM.']) expect(() => defaultPolicy([broad]), broad).toThrow(expect.objectContaining({code: 'DOMAIN_TOO_BROAD'}))
+    expect(defaultPolicy(['lan', 'corp', 'dev.example.com', 'example.co.uk', 'team.dev']).domains).toEqual(expect.arrayContaining(['lan', 'corp', 'dev.example.com', 'example.co.uk', 'team.dev']))
+  })
+
   it('refuses a wildcard as --allow-domain', () => {
     expect(() => defaultPolicy(['*.example.com'])).toThrow(expect.objectContaining({code: 'INVALID_NAME'}))
   })

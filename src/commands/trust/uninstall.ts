@@ -27,6 +27,12 @@ export default class TrustUninstall extends BaseCommand {
     const home = await resolveHome()
     const options = {...trustOptions({...flags, 'system-keychain': false, machine: false}, home, (line: string) => this.note(line)), dryRun: flags['dry-run']}
     const root = flags.fingerprint ? await rootFromStores(flags.fingerprint, options) : await loadTrustRoot({home, rootFile: flags.root})
+    if (!root) {
+      // uninstall is idempotent: a root no store holds any more is "already gone", which is success
+      const summary = {home, root: {fingerprint: flags.fingerprint}, dryRun: flags['dry-run'], stores: []}
+      this.output(summary, () => this.log(`No store on this machine holds a certificate with fingerprint ${flags.fingerprint}…: already gone.`))
+      return summary
+    }
     const rows = await uninstallRoot(root, options)
     const failed = rows.filter((row) => row.status === 'failed')
     const summary = {home, root: {fingerprint: root.fingerprint, subject: root.subject}, dryRun: flags['dry-run'], stores: rows}
