@@ -56,6 +56,32 @@ describe('state under concurrency and crashes', () => {
     expect(outcomes.has('killed-before')).toBe(true)
   })
 
+  it('survives a kill that lands while the new CA is half-written (staging directory present), and recovers', async () => {
+    let caught = 0
+    for (let attempt = 0; attempt < 5 && caught < 2; attempt++) {
+      const home = path.join(tempDir(), 'home')
+      const child = start(['setup', '--no-trust', '--key-type', 'rsa'], home, tempDir())
+      const done = finished(child)
+      // watch the state directory and kill the moment a staging directory (a CA being written) shows up
+      let staging = false
+      while (child.exitCode === null && !staging) {
+        staging = existsSync(home) && readdirSync(home).some((f) => f.startsWith('.ca-staging-'))
+        if (!staging) await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (!staging) continue
+      child.kill('SIGKILL')
+      expect((await done).signal).toBe('SIGKILL')
+      caught++
+      // either no CA at all or a whole one, never a broken one
+      const authority = await loadAuthority(home).catch((error) => error as Error)
+      expect(authority instanceof Error ? authority.message : 'ok').toBe('ok')
+      const next = await cli(['cert', '--json', 'after.localhost'], {home, cwd: tempDir()})
+      expect(next.code, next.stderr).toBe(0)
+      expect(readdirSync(home).filter((f) => f.startsWith('.ca-staging-'))).toEqual([])
+    }
+    expect(caught).toBeGreaterThan(0)
+  })
+
   it('renews the intermediate when a third of its life is left, without the user doing anything', async () => {
     const home = tempDir()
     const ca = await openAuthority(home)
