@@ -254,13 +254,18 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
   return {...loaded, created}
 }
 
-/** Forces a new intermediate now (used by rotation and tests). */
+/**
+ * Forces a new intermediate now (`localcert rotate`, tests). The previous intermediate's certificate stays, so the
+ * chains of leaves it signed still verify; its key is deleted, so nothing can sign with it again.
+ * @example const ca = await rotateIntermediate(home) // ca.meta.previousIntermediates ends with the old fingerprint
+ */
 export async function rotateIntermediate(home: string): Promise<Authority> {
   const paths = caPaths(home)
   await withLock(paths.lock, async () => {
     const meta = await readMeta(paths)
     if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home}`, 'run `localcert setup` first')
     await renewIntermediate(paths, meta)
+    await rm(paths.intermediateKey(meta.intermediate.id), {force: true})
   })
   return (await loadAuthority(home))!
 }
