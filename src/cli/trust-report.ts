@@ -5,15 +5,20 @@ import type {ReportStatus, StoreId, StoreReport, TrustRunOptions} from '../trust
 import {STORE_IDS} from '../trust/store.js'
 import {table} from './format.js'
 
-/** Flags shared by `trust status|install|uninstall` (terminal concerns; the core takes TrustRunOptions). */
-export const trustFlags = {
+/** Which root and which stores: the flags every trust command (and `uninstall`, in part) takes. */
+export const selectionFlags = {
   root: Flags.string({description: 'distribute this CA root (PEM) instead of the localcert CA: a team CA, a step-ca root…'}),
   stores: Flags.string({description: 'only these stores, comma-separated: system,nss,java,keychain,windows,runtimes'}),
   system: Flags.boolean({description: 'include the OS store (--no-system: leave the Linux system store, Keychain and Windows store alone)', default: true, allowNo: true}),
-  'system-keychain': Flags.boolean({description: 'macOS: the System keychain (every user; needs an administrator) instead of the login keychain', default: false}),
-  machine: Flags.boolean({description: 'Windows: LocalMachine\\Root (elevated terminal; seen by services) instead of CurrentUser\\Root', default: false}),
   'java-home': Flags.string({description: 'only this JDK (repeatable; default: every JDK found)', multiple: true}),
   'nss-db': Flags.string({description: 'also this NSS database directory (repeatable)', multiple: true}),
+}
+
+/** Flags of `trust install` (terminal concerns; the core takes TrustRunOptions): the selection plus where to install. */
+export const trustFlags = {
+  ...selectionFlags,
+  'system-keychain': Flags.boolean({description: 'macOS: the System keychain (every user; needs an administrator) instead of the login keychain', default: false}),
+  machine: Flags.boolean({description: 'Windows: LocalMachine\\Root (elevated terminal; seen by services) instead of CurrentUser\\Root', default: false}),
 }
 
 const LABELS: Record<ReportStatus, string> = {
@@ -38,14 +43,14 @@ export function parseStores(value: string | undefined): StoreId[] | undefined {
 }
 
 /** The core options from the shared flags. */
-export function trustOptions(flags: {stores?: string; system: boolean; 'system-keychain': boolean; machine: boolean; 'java-home'?: string[]; 'nss-db'?: string[]}, localcertHome: string, log: (line: string) => void): TrustRunOptions {
+export function trustOptions(flags: {stores?: string; system: boolean; 'system-keychain'?: boolean; machine?: boolean; 'java-home'?: string[]; 'nss-db'?: string[]}, localcertHome: string, log: (line: string) => void): TrustRunOptions {
   return {
     localcertHome,
     log,
     stores: parseStores(flags.stores),
     system: flags.system,
-    systemKeychain: flags['system-keychain'],
-    machine: flags.machine,
+    systemKeychain: flags['system-keychain'] ?? false,
+    machine: flags.machine ?? false,
     javaHomes: flags['java-home'],
     nssDbs: flags['nss-db'],
   }

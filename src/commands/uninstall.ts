@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {askYesNo, formatReports, trustFlags} from '../cli/trust-report.js'
+import {askYesNo, formatReports, selectionFlags} from '../cli/trust-report.js'
 import {LocalcertError} from '../errors.js'
 
 export default class Uninstall extends BaseCommand {
@@ -9,8 +9,8 @@ export default class Uninstall extends BaseCommand {
   static override flags = {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (needed without a terminal)', default: false}),
     force: Flags.boolean({description: 'delete the CA even if some store could not be cleaned (you can still remove it later with `trust uninstall --fingerprint`)', default: false}),
-    'java-home': trustFlags['java-home'],
-    'nss-db': trustFlags['nss-db'],
+    'java-home': selectionFlags['java-home'],
+    'nss-db': selectionFlags['nss-db'],
   }
 
   async run(): Promise<unknown> {

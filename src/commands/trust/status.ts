@@ -1,15 +1,11 @@
 import {BaseCommand} from '../../cli/base.js'
-import {formatReports, trustFlags, trustOptions} from '../../cli/trust-report.js'
+import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustStatus extends BaseCommand {
   static override description = 'Show, store by store, where the root is trusted (with no CA: any localcert root left anywhere)'
   static override examples = ['<%= config.bin %> trust status', '<%= config.bin %> trust status --root team-root.pem', '<%= config.bin %> trust status --json']
   static override flags = {
-    root: trustFlags.root,
-    stores: trustFlags.stores,
-    system: trustFlags.system,
-    'java-home': trustFlags['java-home'],
-    'nss-db': trustFlags['nss-db'],
+    ...selectionFlags,
   }
 
   async run(): Promise<unknown> {
@@ -23,7 +19,7 @@ export default class TrustStatus extends BaseCommand {
     } catch (error) {
       if ((error as {code?: string}).code !== 'CA_NOT_FOUND') throw error
     }
-    const rows = await trustStatus(root, trustOptions({...flags, 'system-keychain': false, machine: false}, home, (line) => this.note(line)))
+    const rows = await trustStatus(root, trustOptions(flags, home, (line) => this.note(line)))
     const present = rows.filter((row) => row.status === 'present')
     const summary = {home, root: root ? {fingerprint: root.fingerprint, subject: root.subject} : null, stores: rows}
     this.output(summary, () => {

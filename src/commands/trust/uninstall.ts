@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {formatReports, trustFlags, trustOptions} from '../../cli/trust-report.js'
+import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustUninstall extends BaseCommand {
   static override description = 'Remove the root from every store (certificate and trust settings), then verify each; the CA itself stays'
@@ -11,11 +11,7 @@ export default class TrustUninstall extends BaseCommand {
     '<%= config.bin %> trust uninstall --fingerprint 3f9a0c1d2e4b5a6f',
   ]
   static override flags = {
-    root: trustFlags.root,
-    stores: trustFlags.stores,
-    system: trustFlags.system,
-    'java-home': trustFlags['java-home'],
-    'nss-db': trustFlags['nss-db'],
+    ...selectionFlags,
     fingerprint: Flags.string({description: 'remove the root with this SHA-256 fingerprint (≥ 16 hex digits), found in the stores themselves: for a CA whose files are gone'}),
     'dry-run': Flags.boolean({description: 'print the commands that would run, change nothing', default: false}),
   }
@@ -25,7 +21,7 @@ export default class TrustUninstall extends BaseCommand {
     const {resolveHome} = await import('../../state/paths.js')
     const {loadTrustRoot, rootFromStores, uninstallRoot} = await import('../../trust/index.js')
     const home = await resolveHome()
-    const options = {...trustOptions({...flags, 'system-keychain': false, machine: false}, home, (line: string) => this.note(line)), dryRun: flags['dry-run']}
+    const options = {...trustOptions(flags, home, (line: string) => this.note(line)), dryRun: flags['dry-run']}
     const root = flags.fingerprint ? await rootFromStores(flags.fingerprint, options) : await loadTrustRoot({home, rootFile: flags.root})
     if (!root) {
       // uninstall is idempotent: a root no store holds any more is "already gone", which is success
