@@ -7,16 +7,17 @@ export default class Rotate extends BaseCommand {
 
   async run(): Promise<unknown> {
     await this.parse(Rotate)
-    const {loadAuthority, rotateIntermediate} = await import('../ca/authority.js')
-    const {resolveHome} = await import('../state/paths.js')
+    const {readMeta, rotateIntermediate} = await import('../ca/authority.js')
+    const {caPaths, resolveHome} = await import('../state/paths.js')
     const {LocalcertError} = await import('../errors.js')
     const home = await resolveHome()
-    const before = await loadAuthority(home)
+    // ca.json alone (no keys) says whether there is a CA and which intermediate is about to go
+    const before = await readMeta(caPaths(home))
     if (!before) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home} to rotate`, 'run `localcert setup` first')
     const ca = await rotateIntermediate(home)
-    const summary = {home, previous: before.meta.intermediate.fingerprint, intermediate: ca.meta.intermediate, root: ca.meta.root.fingerprint}
+    const summary = {home, previous: before.intermediate.fingerprint, intermediate: ca.meta.intermediate, root: ca.meta.root.fingerprint}
     this.output(summary, () => {
-      this.log(`New intermediate ${ca.meta.intermediate.fingerprint.slice(0, 16)}… (until ${formatDate(ca.meta.intermediate.notAfter)}) replaces ${before.meta.intermediate.fingerprint.slice(0, 16)}…, whose key is deleted.`)
+      this.log(`New intermediate ${ca.meta.intermediate.fingerprint.slice(0, 16)}… (until ${formatDate(ca.meta.intermediate.notAfter)}) replaces ${before.intermediate.fingerprint.slice(0, 16)}…, whose key is deleted.`)
       this.log('The root did not change, so nothing needs to be trusted again. Certificates issued before keep working until they expire;')
       this.log('ACME clients that read renewalInfo (ARI) renew them at once; `localcert cert` issues new ones from the new intermediate.')
     })
