@@ -66,6 +66,16 @@ export class ShellProfileTarget implements StoreTarget {
     await writeFileSafely(this.file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${profileLine(this.ctx, this.shell)}\n`, mode)
   }
 
+  /**
+   * Our line counts as present only while the bundle holds the root, and uninstall empties the bundle first: the
+   * line itself is then a trace to clean, unless other distributed roots still need it.
+   */
+  async leftovers(root: TrustRoot): Promise<string[]> {
+    if (!(await this.hasLine())) return []
+    const others = (await this.bundleRoots()).filter((cert) => cert.fingerprint !== root.fingerprint)
+    return others.length === 0 ? [this.file] : []
+  }
+
   /** Removes our line once no distributed root is left (other roots still need it). */
   async uninstall(root: TrustRoot): Promise<void> {
     const others = (await this.bundleRoots()).filter((cert) => cert.fingerprint !== root.fingerprint)
