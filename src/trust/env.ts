@@ -23,10 +23,11 @@ export async function runtimeEnvironment(localcertHome: string, options: {platfo
   const files = runtimePaths(localcertHome)
   const bundle = new RuntimeBundleTarget(ctx)
   const hints: string[] = []
-  let haveRoots = (await bundle.list()).length > 0
+  const listed = await bundle.list()
+  let haveRoots = listed.length > 0
   try {
     const root = await loadTrustRoot({home: localcertHome})
-    if (!(await bundle.list()).some((cert) => cert.fingerprint === root.fingerprint)) await bundle.install(root)
+    if (!listed.some((cert) => cert.fingerprint === root.fingerprint)) await bundle.install(root)
     else await rebuildRuntimeFiles(ctx)
     haveRoots = true
   } catch (error) {

@@ -1,5 +1,5 @@
 import {commandError} from './context.js'
-import {describeCert, type StoredCert, type TrustRoot} from './root.js'
+import {describeCert, pemBlocks, type StoredCert, type TrustRoot} from './root.js'
 import type {TrustContext} from './store.js'
 
 /** One cacerts file and the keytool that edits it. */
@@ -29,7 +29,7 @@ export async function keystoreEntries(ctx: TrustContext, store: Keystore): Promi
   const entries: StoredCert[] = []
   for (const chunk of result.stdout.split(/^Alias name: /m).slice(1)) {
     const alias = chunk.slice(0, chunk.indexOf('\n')).trim()
-    const block = chunk.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)?.[0]
+    const block = pemBlocks(chunk)[0]
     const cert = block ? describeCert(block, alias) : undefined
     if (cert) entries.push({fingerprint: cert.fingerprint, subject: cert.subject, pem: cert.pem, ref: alias})
   }

@@ -14,7 +14,6 @@ export class NssTarget implements StoreTarget {
   readonly location: string
   readonly note: string | undefined
   private readonly database: string
-  private trust = new Map<string, string>()
 
   constructor(
     private readonly ctx: TrustContext,
@@ -66,13 +65,13 @@ export class NssTarget implements StoreTarget {
 
   async list(): Promise<StoredCert[]> {
     if (this.db.state === 'create' && !(await this.ctx.fs.exists(path.join(this.db.dir, 'cert9.db')))) return []
-    this.trust = await this.nicknames()
+    const trust = await this.nicknames()
     const certs: StoredCert[] = []
-    for (const nickname of this.trust.keys()) {
+    for (const nickname of trust.keys()) {
       const result = await this.run(['-L', '-n', nickname, '-a'], false)
       for (const block of pemBlocks(result.stdout)) {
         const cert = describeCert(block, nickname)
-        if (cert) certs.push({fingerprint: cert.fingerprint, subject: cert.subject, pem: cert.pem, ref: nickname, trusted: /^[^,]*C/.test(this.trust.get(nickname) ?? '')})
+        if (cert) certs.push({fingerprint: cert.fingerprint, subject: cert.subject, pem: cert.pem, ref: nickname, trusted: /^[^,]*C/.test(trust.get(nickname) ?? '')})
       }
     }
     return certs

@@ -18,7 +18,6 @@ export interface TrustRoot {
   /** `localcert-<first 16 hex of the fingerprint>`: our file name, NSS nickname and Java alias (colon-free, unique per root). */
   name: string
   /** True when the subject carries our organisation: a root some localcert made. */
-  fromLocalcert: boolean
 }
 
 /** A certificate found in a store: its identity and the store's handle for it (file, nickname, alias…). */
@@ -87,7 +86,6 @@ export function parseRoot(text: string, source: string): TrustRoot {
     subject: described.subject,
     notAfter: new Date(described.cert.validTo).toISOString(),
     name: `localcert-${described.fingerprint.slice(0, 16)}`,
-    fromLocalcert: isLocalcertSubject(described.subject),
   }
 }
 

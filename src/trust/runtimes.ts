@@ -3,7 +3,7 @@ import path from 'node:path'
 import {rootCertificates} from 'node:tls'
 import {ensurePrivateDir, writeFileSafely} from '../state/files.js'
 import {withRootFile} from './root-file.js'
-import {describeCert, pemBlocks, type StoredCert, type TrustRoot} from './root.js'
+import {describeCert, fingerprintsIn, pemBlocks, type StoredCert, type TrustRoot} from './root.js'
 import {formatEnv, runtimePaths, runtimeVariables, SHELLS} from './shell-env.js'
 import {shellProfileTargets} from './shell-profile.js'
 import {VerificationError, type StoreTarget, type TrustContext, type TrustStore} from './store.js'
@@ -100,7 +100,7 @@ export class RuntimeBundleTarget implements StoreTarget {
   async verify(root: TrustRoot, present: boolean): Promise<void> {
     const files = runtimePaths(this.ctx.localcertHome)
     for (const file of [files.rootsPem, files.bundle]) {
-      const found = pemBlocks((await readFile(file, 'utf8').catch(() => '')) ?? '').some((pem) => describeCert(pem)?.fingerprint === root.fingerprint)
+      const found = fingerprintsIn(await readFile(file, 'utf8').catch(() => '')).has(root.fingerprint)
       if (found !== present) throw new VerificationError(`${file} ${present ? 'lacks' : 'still holds'} the root`)
     }
     if (present && (await this.ctx.which('openssl'))) {
