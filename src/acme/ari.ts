@@ -56,6 +56,5 @@ export async function renewalInfo(idText: string, store: AcmeStore, ca: CaView):
   const id = parseAriCertId(idText)
   const cert = store.certificateByAriId(id)
   if (!cert) throw new AcmeProblem('malformed', `no certificate with ARI identifier ${idText} was issued by this server (or it has expired)`, {status: 404})
-  await ca.refresh()
   return renewalWindow(cert, ca)
 }

@@ -7,7 +7,6 @@ import {normaliseDnsName, normaliseIp, type SubjectName} from '../ca/names.js'
 import {loadX509} from '../ca/x509.js'
 import {isLocalcertError} from '../errors.js'
 import {ariCertId} from './ari.js'
-import {pemFingerprints} from './ca-view.js'
 import type {AcmeContext, Reply, SignedRequest} from './context.js'
 import type {Account, CertificateRecord, Order} from './model.js'
 import {orderJson, orderStatus, ownOrder} from './orders.js'
@@ -96,22 +95,20 @@ export async function finalizeOrder(req: SignedRequest, ctx: AcmeContext, orderI
   order.status = 'processing'
   try {
     const csr = await checkedCsr(req.payload.csr, order, req.account!)
-    await ctx.ca.refresh()
     const profile = resolveProfile(order.profile)
     const issued = await issueCertificate(order.identifiers.map((identifier) => identifier.value), {home: ctx.home, days: profile.days, csr, source: 'acme'})
-    const intermediatePem = issued.chainPem.slice(issued.certPem.length)
     const record: CertificateRecord = {
       id: randomBytes(12).toString('base64url'),
       accountId: order.accountId,
       orderId: order.id,
       serial: issued.serial,
-      ariId: ariCertId(await ctx.ca.keyIdentifier(intermediatePem), issued.serial),
+      ariId: ariCertId(Buffer.from(issued.intermediateKeyId, 'hex'), issued.serial),
       names: order.identifiers.map((identifier) => identifier.value),
       profile: profile.name,
       notBefore: issued.notBefore.toISOString(),
       notAfter: issued.notAfter.toISOString(),
-      intermediateFingerprint: pemFingerprints(intermediatePem)[0]!,
-      rootFingerprint: pemFingerprints(issued.rootPem)[0]!,
+      intermediateFingerprint: issued.intermediateFingerprint,
+      rootFingerprint: issued.rootFingerprint,
       fingerprint: issued.fingerprint,
     }
     ctx.store.saveCertificate(record, issued.chainPem)

@@ -161,9 +161,12 @@ export function createFront(ctx: AcmeContext, options: FrontOptions = {}) {
       const allow = [...(route.get ? ['GET', 'HEAD'] : []), ...(route.post ? ['POST'] : [])].join(', ')
       if ((method === 'GET' || method === 'HEAD') && route.get) {
         req.resume()
+        await ctx.ca.refresh()
         sendReply(res, await handleGet(route, ctx, origin, method), extras)
       } else if (method === 'POST' && route.post) {
         const signed = await authenticate(req, ctx, route, origin, maxBody)
+        // the one place that notices a CA changed by another process (rotation, a wider policy): every handler sees it
+        await ctx.ca.refresh()
         sendReply(res, await dispatch(route, signed, ctx, new URLSearchParams(search)), extras)
       } else {
         req.resume()

@@ -2,11 +2,10 @@ import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
-import {loadAuthority} from '../ca/authority.js'
 import {parseNames} from '../ca/names.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
-import {issueCertificate, type IssueOptions} from './issue.js'
+import {currentAuthority, issueCertificate, type IssueOptions} from './issue.js'
 
 /** What a dev server passes to `https.createServer` / Vite's `server.https`: key, chain and the root. */
 export interface HttpsOptions {
@@ -39,14 +38,18 @@ interface CachedLeaf {
   notAfter: string
 }
 
-/** True once two thirds of the leaf's life have passed: the moment to renew, as ACME clients do. */
-export function renewalDue(notBefore: Date, notAfter: Date, now = Date.now()): boolean {
-  const life = notAfter.getTime() - notBefore.getTime()
-  return now >= notAfter.getTime() - life / 3
+/** When two thirds of the leaf's life have passed (ms since the epoch): the moment to renew, as ACME clients do. */
+function renewalTime(notBefore: Date, notAfter: Date): number {
+  return notAfter.getTime() - (notAfter.getTime() - notBefore.getTime()) / 3
 }
 
-function cacheFile(home: string, names: string[], keyType: string): string {
-  const key = createHash('sha256').update(JSON.stringify([names, keyType])).digest('hex').slice(0, 16)
+/** True once two thirds of the leaf's life have passed. */
+export function renewalDue(notBefore: Date, notAfter: Date, now = Date.now()): boolean {
+  return now >= renewalTime(notBefore, notAfter)
+}
+
+function cacheFile(home: string, names: string[], keyType: string, days: number): string {
+  const key = createHash('sha256').update(JSON.stringify([names, keyType, days])).digest('hex').slice(0, 16)
   return path.join(home, 'dev', `${key}.json`)
 }
 
@@ -60,9 +63,10 @@ function cacheFile(home: string, names: string[], keyType: string): string {
 export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions = {}): Promise<HttpsOptions> {
   const home = await resolveHome(options.home)
   const normalised = parseNames(names).map((name) => name.value)
-  const ca = await loadAuthority(home)
+  const ca = await currentAuthority(home)
   const keyType = options.keyType ?? ca?.meta.keyType ?? 'ecdsa'
-  const file = cacheFile(home, normalised, keyType)
+  const days = options.days ?? DEV_DEFAULT_DAYS
+  const file = cacheFile(home, normalised, keyType, days)
   if (ca && !options.fresh) {
     const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as CachedLeaf).catch(() => undefined)
     if (
@@ -75,12 +79,11 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial}
     }
   }
-  const leaf = await issueCertificate(normalised, {home, keyType, days: options.days ?? DEV_DEFAULT_DAYS, source: 'api'})
-  const fresh = (await loadAuthority(home))!
+  const leaf = await issueCertificate(normalised, {home, keyType, days, source: 'api'})
   const entry: CachedLeaf = {
     names: normalised,
-    rootFingerprint: fresh.meta.root.fingerprint,
-    intermediateFingerprint: fresh.meta.intermediate.fingerprint,
+    rootFingerprint: leaf.rootFingerprint,
+    intermediateFingerprint: leaf.intermediateFingerprint,
     serial: leaf.serial,
     certPem: leaf.chainPem,
     keyPem: leaf.keyPem!,
@@ -107,8 +110,8 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
   let stopped = false
   const schedule = (current: HttpsOptions) => {
     if (stopped) return
-    const life = current.notAfter.getTime() - current.notBefore.getTime()
-    const due = current.notAfter.getTime() - life / 3
+    if (timer) clearTimeout(timer)
+    const due = renewalTime(current.notBefore, current.notAfter)
     // setTimeout cannot wait longer than ~24.8 days; wake up and re-check instead
     const delay = Math.min(Math.max(due - Date.now(), 1_000), 2 ** 31 - 1)
     timer = setTimeout(() => void swap(false).catch((error) => options.onError?.(error)), delay)
@@ -118,7 +121,6 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
     const current = await httpsOptions(names, {...options, fresh})
     server.setSecureContext({key: current.key, cert: current.cert} satisfies SecureContextOptions)
     options.onRenew?.(current)
-    if (timer) clearTimeout(timer)
     schedule(current)
     return current
   }

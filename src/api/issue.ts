@@ -1,9 +1,10 @@
-import {openAuthority, type Authority, type CreateOptions} from '../ca/authority.js'
+import {stat} from 'node:fs/promises'
+import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, type CreateOptions} from '../ca/authority.js'
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from '../ca/leaf.js'
 import {parseNames, type SubjectName} from '../ca/names.js'
 import {assertAllowed} from '../ca/policy.js'
 import {recordIssued} from '../state/inventory.js'
-import {resolveHome} from '../state/paths.js'
+import {caPaths, resolveHome} from '../state/paths.js'
 
 export interface IssueOptions extends LeafOptions, CreateOptions {
   /** State directory; defaults to LOCALCERT_HOME or the OS convention. */
@@ -19,23 +20,56 @@ export interface IssueOptions extends LeafOptions, CreateOptions {
 export interface IssueResult extends IssuedLeaf {
   /** The root, PEM: what clients must trust. */
   rootPem: string
+  /** SHA-256 fingerprints (hex) of the root and of the intermediate that signed this leaf. */
+  rootFingerprint: string
+  intermediateFingerprint: string
+  /** The signing intermediate's Subject Key Identifier (hex): the leaf's AKI, which ARI identifiers start with. */
+  intermediateKeyId: string
   caCreated: boolean
   home: string
 }
 
-const cache = new Map<string, Authority>()
+/** Each home's CA as this process last loaded it, with the identity of the ca.json it was loaded from. */
+const cache = new Map<string, {ca: Authority; stamp: string}>()
 
-/** Loads (and caches per process) the CA, creating it if absent and renewing the intermediate when due. */
-async function authorityFor(home: string, options: IssueOptions, validUntil: Date, names: SubjectName[]): Promise<Authority & {created: boolean}> {
-  const cached = cache.get(home)
-  if (cached && Date.parse(cached.meta.intermediate.notAfter) >= validUntil.getTime()) {
-    const end = Date.parse(cached.meta.intermediate.notAfter)
-    const start = Date.parse(cached.meta.intermediate.notBefore)
-    if (end - Date.now() > (end - start) / 3) return {...cached, created: false}
-  }
-  const ca = await openAuthority(home, {...options, validUntil, beforeCreate: (policy) => assertAllowed(policy, names)})
-  cache.set(home, ca)
+/** Identifies one version of ca.json (it is replaced atomically on every change: new inode, new mtime). */
+async function metaStamp(ca: {paths: {meta: string}} | string): Promise<string> {
+  const file = typeof ca === 'string' ? caPaths(ca).meta : ca.paths.meta
+  return stat(file).then((info) => `${info.ino}:${info.mtimeMs}:${info.size}`, () => '')
+}
+
+/**
+ * Opens (creating or renewing as needed) the CA and keeps it for this process, shared by every caller: the CLI, the
+ * Node API and the ACME server's view.
+ * @example const ca = await openCachedAuthority(home)
+ */
+export async function openCachedAuthority(home: string, options: Parameters<typeof openAuthority>[1] = {}): Promise<Authority & {created: boolean}> {
+  const ca = await openAuthority(home, options)
+  cache.set(home, {ca, stamp: await metaStamp(ca)})
   return ca
+}
+
+/**
+ * The cached CA, reloaded when ca.json changed since (a rotation or renewal by this or another process), so
+ * nothing keeps signing with an intermediate that was replaced; undefined when there is no CA.
+ * @example const ca = await currentAuthority(home)
+ */
+export async function currentAuthority(home: string): Promise<Authority | undefined> {
+  const stamp = await metaStamp(home)
+  const hit = cache.get(home)
+  if (hit && hit.stamp === stamp) return hit.ca
+  cache.delete(home)
+  if (!stamp) return undefined
+  const ca = await loadAuthority(home)
+  if (ca) cache.set(home, {ca, stamp})
+  return ca
+}
+
+/** The CA for one issuance: the current one when its intermediate is fit for this leaf, else opened (created, renewed). */
+async function authorityFor(home: string, options: IssueOptions, validUntil: Date, names: SubjectName[]): Promise<Authority & {created: boolean}> {
+  const current = await currentAuthority(home)
+  if (current && !intermediateNeedsRenewal(current.meta, Date.now(), validUntil)) return {...current, created: false}
+  return openCachedAuthority(home, {...options, validUntil, beforeCreate: (policy) => assertAllowed(policy, names)})
 }
 
 /**
@@ -68,10 +102,10 @@ export async function issueCertificate(names: readonly string[], options: IssueO
     keyType: leaf.keyType,
     ...options.files,
   })
-  return {...leaf, rootPem: ca.rootPem, caCreated: ca.created, home}
+  return {...leaf, rootPem: ca.rootPem, rootFingerprint: ca.meta.root.fingerprint, intermediateFingerprint: ca.meta.intermediate.fingerprint, intermediateKeyId: ca.meta.intermediate.keyId, caCreated: ca.created, home}
 }
 
-/** Forgets cached CAs (after a rotation or uninstall in the same process). */
+/** Forgets cached CAs (a rotation or uninstall is noticed anyway; this frees the memory). */
 export function clearAuthorityCache(): void {
   cache.clear()
 }

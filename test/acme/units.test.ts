@@ -140,6 +140,7 @@ describe('the front end survives its own bugs', () => {
     const ctx = {
       nonces,
       eabRequired: false,
+      ca: {refresh: async () => undefined},
       emit: (event: unknown) => events.push(event),
       store: {
         get accounts(): Map<string, unknown> {

@@ -4,6 +4,8 @@ import tls from 'node:tls'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import type {AddressInfo} from 'node:net'
+import {X509Certificate} from 'node:crypto'
+import {rotateIntermediate} from '../../src/ca/authority.js'
 import {autoRenew, httpsOptions, renewalDue} from '../../src/api/dev-server.js'
 import {issueCertificate} from '../../src/api/issue.js'
 import {tempDir} from '../support/env.js'
@@ -44,6 +46,33 @@ describe('the Node API for dev servers', () => {
     writeFileSync(file, JSON.stringify(cached))
     const third = await httpsOptions(['app.localhost'], {home})
     expect(third.serial).not.toBe(first.serial)
+  })
+
+  it('after a rotation (here, or by another process) the same process signs with the new intermediate, and a boot gets a new certificate', async () => {
+    const home = tempDir()
+    const first = await httpsOptions(['rot.localhost'], {home})
+    const before = JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).intermediate
+    await rotateIntermediate(home)
+    const after = JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).intermediate
+    expect(after.fingerprint).not.toBe(before.fingerprint)
+    const issuer = (pem: string) => new X509Certificate(pem).issuer
+    const newIntermediate = new X509Certificate(readFileSync(path.join(home, 'ca', `intermediate-${after.id}.pem`), 'utf8'))
+    const leaf = await issueCertificate(['rot.localhost'], {home})
+    expect(new X509Certificate(leaf.certPem).verify(newIntermediate.publicKey)).toBe(true)
+    expect(leaf.intermediateFingerprint).toBe(after.fingerprint)
+    const second = await httpsOptions(['rot.localhost'], {home})
+    expect(second.serial).not.toBe(first.serial)
+    expect(new X509Certificate(second.cert).verify(newIntermediate.publicKey)).toBe(true)
+    expect(issuer(second.cert)).toBe(newIntermediate.subject)
+  })
+
+  it('caches per lifetime: asking for another --days is not answered with the 7-day certificate', async () => {
+    const home = tempDir()
+    const week = await httpsOptions(['days.localhost'], {home})
+    const month = await httpsOptions(['days.localhost'], {home, days: 30})
+    expect(month.serial).not.toBe(week.serial)
+    expect(Math.round((month.notAfter.getTime() - Date.now()) / 86_400_000)).toBe(30)
+    expect((await httpsOptions(['days.localhost'], {home, days: 30})).serial).toBe(month.serial)
   })
 
   it('renewalDue fires at two thirds of the lifetime', () => {
