@@ -2,7 +2,7 @@ import {createPublicKey, randomBytes} from 'node:crypto'
 import {isIP} from 'node:net'
 import type {JWK} from 'jose'
 import {issueCertificate} from '../api/issue.js'
-import {checkCsrKey, parseCsr, type ParsedCsr} from '../ca/leaf.js'
+import {parseCsr, type ParsedCsr} from '../ca/leaf.js'
 import {normaliseDnsName, normaliseIp, type SubjectName} from '../ca/names.js'
 import {loadX509} from '../ca/x509.js'
 import {isLocalcertError} from '../errors.js'
@@ -27,14 +27,8 @@ function decodeCsr(value: unknown): Uint8Array {
   return new Uint8Array(Buffer.from(value.replace(/=+$/, ''), 'base64url'))
 }
 
-/** Key rules for a TLS leaf every browser accepts (shared with `localcert cert --csr`), and never the account key (RFC 8555 §11.1). */
+/** parseCsr applied the key rules every browser needs; ACME adds: never the account key (RFC 8555 §11.1). */
 function checkKey(parsed: ParsedCsr, account: Account): void {
-  try {
-    checkCsrKey(parsed)
-  } catch (error) {
-    if (isLocalcertError(error)) throw new AcmeProblem('badCSR', error.message)
-    throw error
-  }
   if (Buffer.from(parsed.publicKey.rawData).equals(accountSpki(account))) throw new AcmeProblem('badCSR', 'the CSR uses the account key; certificates need a key of their own')
 }
 

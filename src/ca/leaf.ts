@@ -53,10 +53,6 @@ export function leafValidity(days: number, now = new Date()): {notBefore: Date; 
   return {notBefore, notAfter: new Date(notBefore.getTime() + days * DAY)}
 }
 
-function sanEntries(names: readonly SubjectName[]) {
-  return names.map((name) => ({type: name.type === 'uri' ? ('url' as const) : name.type, value: name.value}))
-}
-
 function buildLeaf(ca: Authority, names: SubjectName[], spki: Buffer, options: LeafOptions & {rsaKey: boolean}) {
   const days = validateDays(options.days)
   const {notBefore, notAfter} = leafValidity(days, options.now)
@@ -128,7 +124,7 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
   try {
     valid = await csr.verify()
   } catch (error) {
-    throw new LocalcertError('INVALID_CSR', `the CSR's key type is not supported (${(error as Error).message})`, 'use an ECDSA P-256/P-384, RSA or Ed25519 key')
+    throw new LocalcertError('INVALID_CSR', `the CSR's key type is not supported (${(error as Error).message})`, 'use an ECDSA P-256/P-384 or RSA 2048+ key')
   }
   if (!valid) throw new LocalcertError('INVALID_CSR', 'the CSR signature does not verify', 'create the CSR again with the key it claims to hold')
   const san = csr.getExtension('2.5.29.17')
@@ -148,13 +144,11 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
   if (basic && new x509.BasicConstraintsExtension(basic.rawData).ca) {
     throw new LocalcertError('INVALID_CSR', 'the CSR asks for a CA certificate', 'request an end-entity certificate (no basicConstraints CA:TRUE)')
   }
-  return {names: parseNames(raw), publicKey: csr.publicKey, keyAlgorithm: csr.publicKey.algorithm.name, csr}
+  const parsed = {names: parseNames(raw), publicKey: csr.publicKey, keyAlgorithm: csr.publicKey.algorithm.name, csr}
+  checkCsrKey(parsed)
+  return parsed
 }
 
-/**
- * Signs a CSR: the key never leaves the requester's tool. Names come from the CSR (or `overrideNames`,
- * which ACME uses after checking them against the order).
- */
 /**
  * Key rules for a TLS leaf every browser accepts: ECDSA P-256/P-384 or RSA 2048–8192, CSR not signed with SHA-1.
  * @example checkCsrKey(await parseCsr(pem)) // throws INVALID_CSR for an RSA-1024 key
@@ -174,9 +168,12 @@ export function checkCsrKey(parsed: ParsedCsr): void {
   if (hash === 'SHA-1') throw new LocalcertError('INVALID_CSR', 'the CSR is signed with SHA-1', 'sign it with SHA-256 (openssl req -sha256)')
 }
 
+/**
+ * Signs a CSR: the key never leaves the requester's tool. Names come from the CSR (or `overrideNames`,
+ * which ACME uses after checking them against the order).
+ */
 export async function signCsr(ca: Authority, input: string | Uint8Array | ParsedCsr, options: LeafOptions = {}): Promise<IssuedLeaf> {
   const parsed = typeof input === 'object' && 'csr' in input ? input : await parseCsr(input)
-  checkCsrKey(parsed)
   assertAllowed(ca.meta.policy, parsed.names)
   const rsaKey = parsed.keyAlgorithm.startsWith('RSA')
   const built = buildLeaf(ca, parsed.names, Buffer.from(parsed.publicKey.rawData), {...options, rsaKey})
