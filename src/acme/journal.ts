@@ -88,6 +88,8 @@ export class Journal {
   /** Replaces snapshot + journal with `snapshot()` taken inside the writer, and deletes chains it no longer names. */
   compact(snapshot: () => Snapshot): Promise<void> {
     this.compactWith = snapshot
+    // counted from now: records arriving while this snapshot is written must not queue another one each
+    this.recordsSinceSnapshot = 0
     return this.flush()
   }
 

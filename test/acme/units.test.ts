@@ -130,6 +130,23 @@ describe('the store stays bounded', () => {
     expect(readdirSync(path.join(dir, 'certs'))).toEqual(['newcert.pem'])
     await store.close()
   })
+
+  it('compacts once per compactAfter records, even when records keep arriving while a snapshot is written', async () => {
+    const store = await AcmeStore.open(tempDir('localcert-acme-compact-'), {compactAfter: 100})
+    let snapshots = 0
+    const snapshot = store.snapshot.bind(store)
+    store.snapshot = () => {
+      snapshots++
+      return snapshot()
+    }
+    for (let i = 0; i < 1_000; i++) {
+      store.saveOrder(order(`o${i}`, Date.now() + 60_000))
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    await store.close()
+    expect(snapshots).toBeGreaterThan(0)
+    expect(snapshots).toBeLessThanOrEqual(11)
+  })
 })
 
 describe('the front end survives its own bugs', () => {
