@@ -17,10 +17,15 @@ describe('problem documents', () => {
   // RFC 8555 §9.7 registry, RFC 9773 §7.4 alreadyReplaced, draft-ietf-acme-profiles invalidProfile
   const registry = ['accountDoesNotExist', 'alreadyReplaced', 'alreadyRevoked', 'badCSR', 'badNonce', 'badPublicKey', 'badRevocationReason', 'badSignatureAlgorithm', 'caa', 'compound', 'connection', 'dns', 'externalAccountRequired', 'incorrectResponse', 'invalidContact', 'invalidProfile', 'malformed', 'orderNotReady', 'rateLimited', 'rejectedIdentifier', 'serverInternal', 'tls', 'unauthorized', 'unsupportedContact', 'unsupportedIdentifier', 'userActionRequired']
 
-  it.each(Object.entries(PROBLEM_STATUS))('%s is a registered type sent with HTTP %i', (type, status) => {
+  // The HTTP status each type is sent with, written out here independently of PROBLEM_STATUS: 403 where RFC 8555
+  // says so (orderNotReady §7.4, unauthorized), 409 for alreadyReplaced (RFC 9773), 429 rateLimited, 500
+  // serverInternal, and 400 for every other client error (§6.7).
+  const expectedStatus: Record<string, number> = {alreadyReplaced: 409, orderNotReady: 403, unauthorized: 403, rateLimited: 429, serverInternal: 500}
+
+  it.each(Object.keys(PROBLEM_STATUS))('%s is a registered type sent with the status RFC 8555 gives it', (type) => {
     expect(registry).toContain(type)
     const document = new AcmeProblem(type as keyof typeof PROBLEM_STATUS, 'what went wrong').toDocument()
-    expect(document).toEqual({type: PROBLEM_PREFIX + type, detail: 'what went wrong', status})
+    expect(document).toEqual({type: PROBLEM_PREFIX + type, detail: 'what went wrong', status: expectedStatus[type] ?? 400})
   })
 
   it('puts identifiers only inside subproblems and picks compound for mixed failures', () => {

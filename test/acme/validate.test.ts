@@ -3,10 +3,10 @@ import https from 'node:https'
 import tls from 'node:tls'
 import type {AddressInfo} from 'node:net'
 import acme from 'acme-client'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 import {sniName} from '../../src/acme/validation.js'
 import type {AcmeServer} from '../../src/acme/server.js'
-import {tempDir} from '../support/env.js'
+import {onCleanup, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {opensslCsr, opensslVerify, RawClient, testServer} from './support.js'
 
@@ -16,7 +16,7 @@ async function listenLoopback(create: () => http.Server | tls.Server): Promise<n
   await new Promise<void>((resolve) => servers[0]!.listen(0, '127.0.0.1', resolve))
   const port = (servers[0]!.address() as AddressInfo).port
   await new Promise<void>((resolve, reject) => servers[1]!.once('error', reject).listen(port, '::1', resolve))
-  afterAll(() => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))))
+  onCleanup(() => Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))))
   return port
 }
 

@@ -1,6 +1,6 @@
 import {beforeAll, describe, expect, it} from 'vitest'
 import {installRoot, trustStatus, uninstallRoot, type StoreReport} from '../../src/trust/index.js'
-import {derToPem, type TrustRoot} from '../../src/trust/root.js'
+import type {TrustRoot} from '../../src/trust/root.js'
 import {FakeMachine, fakeContext, withFakeRunner} from './support/fake-machine.js'
 import {makeCa} from './support/real.js'
 
@@ -194,8 +194,4 @@ describe('WSL (boundary)', () => {
     expect(add).toMatch(/^certutil\.exe -user -f -addstore Root \\\\wsl\.localhost\\Debian\\(?:[^\\]+\\)+localcert-root-[^\\]+\\localcert-[0-9a-f]{16}\.pem$/)
     expect(commands[1]).toMatch(/^wslpath -w /)
   })
-})
-
-it('derToPem and the Windows listing agree on the fingerprint', () => {
-  expect(derToPem(root.der)).toBe(root.pem)
 })

@@ -6,8 +6,8 @@ import {createContext} from '../../src/trust/context.js'
 import {installRoot, trustStatus, uninstallRoot} from '../../src/trust/index.js'
 import {describeCert, pemBlocks} from '../../src/trust/root.js'
 import {cli, sh} from '../support/env.js'
-import {hasTools, isRoot} from '../support/tools.js'
-import {makeCa, put, type TestCa} from './support/real.js'
+import {hasTools} from '../support/tools.js'
+import {makeCa, put, runsAsRoot, type TestCa} from './support/real.js'
 
 // Real certutil on real NSS databases, in a temporary $HOME holding every layout localcert must find.
 
@@ -116,7 +116,7 @@ describe.skipIf(!hasTools('NSS trust store tests', 'certutil'))('NSS databases, 
   })
 })
 
-describe.skipIf(!isRoot() || !hasTools('NSS ownership tests', 'certutil', 'runuser'))('NSS as root on a user\'s databases', () => {
+describe.skipIf(!runsAsRoot('NSS ownership tests') || !hasTools('NSS ownership tests', 'certutil', 'runuser'))('NSS as root on a user\'s databases', () => {
   const NOBODY = 65534
 
   it('runs certutil as the owner of the database, so the files stay the user\'s and the user can still open them', async () => {

@@ -1,8 +1,7 @@
 import {mkdtempSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {sh, type CliResult} from '../../support/env.js'
-import {scratchDir} from './real.js'
+import {sh, tempDir, type CliResult} from '../../support/env.js'
 
 // Real TLS clients the trust tests point at startHttps(): each one trusts only what its store says, and talks only to 127.0.0.1.
 
@@ -27,7 +26,7 @@ export function opensslConnect(port: number): Promise<CliResult> {
  * returns a Java TLS client connecting as app.localhost with hostname verification; `trustStore` replaces cacerts.
  */
 export async function javaClient(): Promise<(port: number, trustStore?: string) => Promise<CliResult>> {
-  const classes = scratchDir('localcert-java-probe-')
+  const classes = tempDir('localcert-java-probe-')
   const compiled = await sh('javac', ['-d', classes, path.join(HERE, 'TlsProbe.java')])
   if (compiled.code !== 0) throw new Error(`javac TlsProbe.java failed: ${compiled.stderr}`)
   return (port, trustStore) => {

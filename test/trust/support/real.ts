@@ -1,12 +1,11 @@
 import {execFileSync} from 'node:child_process'
 import {createServer, type Server} from 'node:https'
-import {appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {appendFileSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {openAuthority} from '../../../src/ca/authority.js'
 import {issueCertificate} from '../../../src/api/issue.js'
 import {parseRoot, type TrustRoot} from '../../../src/trust/root.js'
-import {afterAll} from 'vitest'
+import {tempDir} from '../../support/env.js'
 import {isRoot, SKIP_LOG} from '../../support/tools.js'
 
 export interface TestCa {
@@ -18,22 +17,9 @@ export interface TestCa {
   leaf: {certFile: string; keyFile: string; chainPem: string; keyPem: string}
 }
 
-const scratch: string[] = []
-// registered when a test file imports this module: tempDir() called from beforeAll registers nothing, so its dirs leaked
-afterAll(() => {
-  for (const dir of scratch.splice(0)) rmSync(dir, {recursive: true, force: true})
-})
-
-/** A temp directory removed after the test file, safe to create inside beforeAll or a test. */
-export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix))
-  scratch.push(dir)
-  return dir
-}
-
 /** A fresh CA in a temp LOCALCERT_HOME with a leaf for app.localhost, and a temp $HOME. */
 export async function makeCa(prefix: string): Promise<TestCa> {
-  const dir = scratchDir(`localcert-${prefix}-`)
+  const dir = tempDir(`localcert-${prefix}-`)
   const home = path.join(dir, 'localcert')
   const userHome = path.join(dir, 'home')
   mkdirSync(userHome, {recursive: true})
