@@ -184,6 +184,7 @@ try {
     const cpu = `${s.serverCpuMs === undefined ? '?' : s.serverCpuMs.toFixed(1)} + ${s.clientCpuMs.toFixed(1)} ms`
     console.log(`${label.padEnd(12)}${ms(s.latencyP50)}${ms(s.latencyP99)}${s.perSecond.toFixed(1).padStart(14)}${cpu.padStart(30)}   ${s.windows.join(', ')}`)
   }
+  console.log('note: against pebble, Node\'s keep-alive agent opens a new TLS connection for nearly every POST (its HEAD newNonce answer has no length), and that handshake is part of what a client pays there')
   console.log(`localcert / pebble throughput: ${ratios.throughput.toFixed(2)}x   pebble p50 / localcert p50: ${ratios.latencyP50.toFixed(1)}x`)
   console.log(`targets: throughput >= pebble (aim 2x): ${ratios.throughput >= 1 ? 'met' : 'MISSED'}; single issuance p50 < 50 ms: ${summary.localcert.latencyP50 < 50 ? 'met' : 'MISSED'}`)
   mkdirSync(path.join(root, '.bench'), {recursive: true})
