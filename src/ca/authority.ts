@@ -4,7 +4,7 @@ import {LocalcertError} from '../errors.js'
 import {caPaths, userAtHost, type CaPaths} from '../state/paths.js'
 import {ensurePrivateDir, readJson, writeFileSafely, randomId} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
+import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, readPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
 import {defaultPolicy, nameConstraintsDer, type NamePolicy} from './policy.js'
 import {loadX509, sha256Fingerprint} from './x509.js'
 import {randomSerial} from './serial.js'
@@ -48,9 +48,8 @@ export interface Authority {
   meta: CaMeta
   rootPem: string
   intermediatePem: string
-  intermediateKey: CryptoKey
+  /** The intermediate's private key, which signs leaves. */
   intermediateKeyObject: import('node:crypto').KeyObject
-  intermediateKeyType: KeyType
 }
 
 async function summarise(cert: import('@peculiar/x509').X509Certificate): Promise<CertSummary> {
@@ -177,13 +176,13 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
-    const {key, type, object} = await importPrivateKeyPem(keyPem)
+    const intermediateKeyObject = readPrivateKeyPem(keyPem)
     if (!meta.intermediate.subjectDer || !meta.intermediate.keyId) {
       // ca.json written before these fields existed: derive them from the certificate
       const x509 = await loadX509()
       meta.intermediate = await intermediateSummary(new x509.X509Certificate(intermediatePem), meta.intermediate.id)
     }
-    return {home, paths, meta, rootPem, intermediatePem, intermediateKey: key, intermediateKeyObject: object, intermediateKeyType: type}
+    return {home, paths, meta, rootPem, intermediatePem, intermediateKeyObject}
   } catch (error) {
     if (error instanceof LocalcertError) throw error
     throw new LocalcertError('CA_CORRUPT', `the CA in ${paths.ca} is incomplete: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'restore it from backup, or run `localcert uninstall --yes` and `localcert setup` to start over', {cause: error})

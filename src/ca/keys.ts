@@ -61,13 +61,21 @@ export function toPem(der: Uint8Array, label: string): string {
 }
 
 /** Imports a PKCS#8 PEM private key (EC P-256 or RSA) for signing. */
-export async function importPrivateKeyPem(pem: string): Promise<{key: CryptoKey; type: KeyType; object: KeyObject}> {
-  let object: KeyObject
+/**
+ * A CA key file as node:crypto's KeyObject (what leaves are signed with: no WebCrypto import on the hot path).
+ * @example const key = readPrivateKeyPem(await readFile(file, 'utf8'))
+ */
+export function readPrivateKeyPem(pem: string): KeyObject {
   try {
-    object = createPrivateKey(pem)
+    return createPrivateKey(pem)
   } catch (error) {
     throw new LocalcertError('CA_CORRUPT', 'a CA key file cannot be read', 'restore it from backup, or run `localcert uninstall` and `localcert setup` to start over', {cause: error})
   }
+}
+
+/** A CA key file as WebCrypto key too, for @peculiar/x509 (signing intermediates). */
+export async function importPrivateKeyPem(pem: string): Promise<{key: CryptoKey; type: KeyType; object: KeyObject}> {
+  const object = readPrivateKeyPem(pem)
   const der = object.export({type: 'pkcs8', format: 'der'})
   if (object.asymmetricKeyType === 'ec') {
     return {key: await crypto.subtle.importKey('pkcs8', der, ECDSA, true, ['sign']), type: 'ecdsa', object}

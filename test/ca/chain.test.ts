@@ -3,7 +3,7 @@ import {openAuthority, type Authority} from '../../src/ca/authority.js'
 import {issueLeaf, signCsr} from '../../src/ca/leaf.js'
 import {loadX509} from '../../src/ca/x509.js'
 import {randomSerial} from '../../src/ca/serial.js'
-import {generateKeyPair} from '../../src/ca/keys.js'
+import {generateKeyPair, importPrivateKeyPem} from '../../src/ca/keys.js'
 import {hasTools} from '../support/tools.js'
 import {sh, tempDir} from '../support/env.js'
 import {opensslVerify} from '../support/pki.js'
@@ -22,7 +22,7 @@ async function forceLeaf(ca: Authority, dns: string[], ips: string[] = []) {
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 86_400_000),
     publicKey: keys.publicKey,
-    signingKey: ca.intermediateKey,
+    signingKey: (await importPrivateKeyPem(readFileSync(ca.paths.intermediateKey(ca.meta.intermediate.id), 'utf8'))).key,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
