@@ -83,10 +83,15 @@ export async function exec(command: string, args: string[], options: ExecOptions
   }
   record(command, args, options, result.exitCode)
   if (result.exitCode !== 0 && options.reject !== false) {
-    const detail = (result.stderr || result.stdout).trim().split('\n')[0] ?? ''
+    const detail = (result.stderr || result.stdout).trim().split(/\r?\n/)[0] ?? ''
     throw new LocalcertError('COMMAND_FAILED', `\`${command} ${args[0] ?? ''}\` failed (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`, undefined)
   }
   return result
+}
+
+/** What a failed command said, in one line (stderr first), or its exit code when it said nothing. */
+export function firstLine(result: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCode'>): string {
+  return (result.stderr || result.stdout).trim().split(/\r?\n/)[0] || `exit ${result.exitCode}`
 }
 
 /**

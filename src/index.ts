@@ -15,5 +15,17 @@ export {readInventory, type InventoryEntry} from './state/inventory.js'
 export {resolveHome, caPaths, HOME_ENV} from './state/paths.js'
 export {LocalcertError, isLocalcertError, type ErrorCode} from './errors.js'
 export {httpsOptions, autoRenew, renewalDue, DEV_DEFAULT_NAMES, DEV_DEFAULT_DAYS, type HttpsOptions, type DevCertOptions, type AutoRenewHandle} from './api/dev-server.js'
-export {startAcmeServer, DEFAULT_ACME_PORT, type AcmeServer, type AcmeServerOptions} from './acme/server.js'
+import type {AcmeServer, AcmeServerOptions} from './acme/server.js'
+export type {AcmeServer, AcmeServerOptions}
+export {DEFAULT_ACME_PORT} from './acme/discovery.js'
 export type {AcmeEvent} from './acme/context.js'
+
+/**
+ * Runs the ACME endpoint in this process (what `localcert serve` runs). Loaded on first call, so a dev server that
+ * only wants `httpsOptions` does not pay for the ACME stack at import.
+ * @example const server = await startAcmeServer({port: 0}); console.log(server.url); await server.close()
+ */
+export async function startAcmeServer(options?: AcmeServerOptions): Promise<AcmeServer> {
+  const {startAcmeServer: start} = await import('./acme/server.js')
+  return start(options)
+}

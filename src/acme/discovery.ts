@@ -5,6 +5,9 @@ import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {caPaths} from '../state/paths.js'
 
+/** The port `localcert serve` listens on by default. */
+export const DEFAULT_ACME_PORT = 8555
+
 /**
  * How other commands find the ACME endpoint: `localcert serve` writes `<home>/acme/endpoint.json` while it runs
  * (removed when it stops) and keeps the EAB credentials in `<home>/acme/eab.json` (0600).

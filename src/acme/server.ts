@@ -5,7 +5,7 @@ import {ensurePrivateDir} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
 import {CaView} from './ca-view.js'
 import type {AcmeContext, AcmeEvent} from './context.js'
-import {acmePaths, ensureEab, readEab, readEndpoint, removeEndpoint, writeEndpoint, type EabCredentials} from './discovery.js'
+import {acmePaths, DEFAULT_ACME_PORT, ensureEab, readEab, readEndpoint, removeEndpoint, writeEndpoint, type EabCredentials} from './discovery.js'
 import {createFront} from './front.js'
 import {closeServer, hostPort, isWildcard, listenAll, LOOPBACK_HOSTS} from './listen.js'
 import {NonceStore} from './nonces.js'
@@ -13,7 +13,6 @@ import {RateLimiter, type RateLimitOptions} from './rate-limits.js'
 import {AcmeStore, type StoreLimits} from './store.js'
 import {ensureTlsIdentity} from './tls-identity.js'
 
-export const DEFAULT_ACME_PORT = 8555
 const SWEEP_MS = 10 * 60_000
 const TLS_CHECK_MS = 60 * 60_000
 

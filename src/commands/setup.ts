@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {formatDate} from '../cli/format.js'
-import {formatReports, trustFlags} from '../cli/trust-report.js'
+import {askYesNo, formatReports, trustFlags} from '../cli/trust-report.js'
 
 export default class Setup extends BaseCommand {
   static override description = 'Create the local CA (once) and trust it in every store on this machine'
@@ -43,7 +43,6 @@ export default class Setup extends BaseCommand {
     let trust: import('../trust/index.js').StoreReport[] | undefined
     if (flags.trust) {
       const {installEverywhere} = await import('../trust/setup.js')
-      const {askYesNo} = await import('../cli/trust-report.js')
       trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo, systemKeychain: flags['system-keychain'], machine: flags.machine})
     }
     const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}

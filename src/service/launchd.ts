@@ -1,6 +1,6 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
@@ -63,10 +63,6 @@ export function renderPlist(spec: ServiceSpec, logFile: string): string {
 
 async function launchctl(...args: string[]): Promise<ExecResult> {
   return exec('launchctl', args, {reject: false, timeoutMs: 30_000})
-}
-
-function firstLine(result: ExecResult): string {
-  return (result.stderr || result.stdout).trim().split('\n')[0] ?? `exit ${result.exitCode}`
 }
 
 /** macOS: a launch agent in the user's gui domain (`launchctl bootstrap gui/<uid>` / `bootout`). */

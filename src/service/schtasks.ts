@@ -1,6 +1,6 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
@@ -36,10 +36,6 @@ export function renderLauncher(spec: ServiceSpec, logFile: string): string {
 
 async function schtasks(...args: string[]): Promise<ExecResult> {
   return exec('schtasks', args, {reject: false, timeoutMs: 30_000})
-}
-
-function firstLine(result: ExecResult): string {
-  return (result.stderr || result.stdout).trim().split(/\r?\n/)[0] ?? `exit ${result.exitCode}`
 }
 
 /** Windows: a scheduled task that starts the launcher at logon (`schtasks /Create /SC ONLOGON`). */

@@ -1,6 +1,6 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
@@ -64,10 +64,6 @@ async function systemctl(...args: string[]): Promise<ExecResult> {
 /** systemctl could not talk to a user manager at all (not installed, no session bus), as opposed to a unit error. */
 function unreachable(result: ExecResult): boolean {
   return result.exitCode === 127 || /Failed to connect to bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR/i.test(result.stderr)
-}
-
-function firstLine(result: ExecResult): string {
-  return (result.stderr || result.stdout).trim().split('\n')[0] ?? `exit ${result.exitCode}`
 }
 
 /** systemd --user: a unit in ~/.config/systemd/user, enabled for default.target. */
