@@ -23,17 +23,23 @@ export type ErrorCode =
   | 'NEEDS_ROOT'
   | 'NOT_SUPPORTED'
   | 'PORT_IN_USE'
+  | 'ADDRESS_UNAVAILABLE'
+  | 'PERMISSION_DENIED'
+  | 'DISK_FULL'
   | 'ACME_ALREADY_RUNNING'
+  | 'ENDPOINT_RUNNING'
+  | 'TRUSTED_ELSEWHERE'
+  | 'NEEDS_CONFIRMATION'
 
 /**
- * Every failure the core reports. `hint` is the next step for the user, in one sentence.
+ * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.
  * @example throw new LocalcertError('NAME_NOT_ALLOWED', 'example.com is outside …', 'run …')
  */
 export class LocalcertError extends Error {
   readonly code: ErrorCode
-  readonly hint?: string
+  readonly hint: string
 
-  constructor(code: ErrorCode, message: string, hint?: string, options?: {cause?: unknown}) {
+  constructor(code: ErrorCode, message: string, hint: string, options?: {cause?: unknown}) {
     super(message, options)
     this.name = 'LocalcertError'
     this.code = code

@@ -1,16 +1,9 @@
-import {createHash} from 'node:crypto'
 import {stat} from 'node:fs/promises'
-import {currentAuthority, openCachedAuthority} from '../api/issue.js'
+import {currentAuthority, openCachedAuthority} from '../ca/issue.js'
 import type {Authority} from '../ca/authority.js'
 
 /** How often, at most, the server looks at ca.json to notice a rotation done by another process. */
 const RECHECK_MS = 1_000
-
-/** SHA-256 (hex) of every certificate in a PEM bundle, in order. */
-export function pemFingerprints(pem: string): string[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
-  return blocks.map((block) => createHash('sha256').update(Buffer.from(block.replace(/-----[^-]+-----|\s/g, ''), 'base64')).digest('hex'))
-}
 
 /**
  * The server's view of the CA: the loaded authority (created on first start, as `localcert cert` does), the

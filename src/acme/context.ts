@@ -1,12 +1,12 @@
 import type {JWK} from 'jose'
 import type {CaView} from './ca-view.js'
-import type {EabCredentials} from './discovery.js'
-import type {Urls} from './directory.js'
-import type {ProtectedHeader} from './jws.js'
-import type {Account} from './model.js'
-import type {NonceStore} from './nonces.js'
+import type {EabCredentials} from '../state/discovery.js'
+import type {Urls} from './front/directory.js'
+import type {ProtectedHeader} from './front/jws.js'
+import type {Account} from './storage/model.js'
+import type {NonceStore} from './front/nonces.js'
 import type {RateLimiter} from './rate-limits.js'
-import type {AcmeStore} from './store.js'
+import type {AcmeStore} from './storage/store.js'
 
 /** Something worth telling the person running the server; the core never prints, `serve` decides what to show. */
 export type AcmeEvent =

@@ -11,12 +11,12 @@ export interface Profile {
  * `default` matches the lifetime every ACME client expects (certbot and lego renew 30 days before expiry);
  * `shortlived` lets developers exercise renewal locally within a day.
  */
-export const PROFILES: readonly Profile[] = [
+const PROFILES: readonly Profile[] = [
   {name: 'default', description: '90-day server certificate (leaf + intermediate, SAN and CN)', days: 90},
   {name: 'shortlived', description: '1-day server certificate, to exercise renewal and ARI', days: 1},
 ]
 
-export const DEFAULT_PROFILE = 'default'
+const DEFAULT_PROFILE = 'default'
 
 /** The directory's `meta.profiles`: name → human description. */
 export function profilesMeta(): Record<string, string> {

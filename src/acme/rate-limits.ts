@@ -8,7 +8,7 @@ export interface RateLimitOptions {
   accountsPerHour?: number
 }
 
-export const DEFAULT_RATE_LIMITS: Required<RateLimitOptions> = {ordersPerAccountPerHour: 3000, accountsPerHour: 300}
+const DEFAULT_RATE_LIMITS: Required<RateLimitOptions> = {ordersPerAccountPerHour: 3000, accountsPerHour: 300}
 
 const HOUR = 3_600_000
 

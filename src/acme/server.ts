@@ -1,16 +1,16 @@
 import https from 'node:https'
-import {isIP} from 'node:net'
 import {LocalcertError} from '../errors.js'
 import {ensurePrivateDir} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
 import {CaView} from './ca-view.js'
 import type {AcmeContext, AcmeEvent} from './context.js'
-import {acmePaths, DEFAULT_ACME_PORT, ensureEab, readEab, readEndpoint, removeEndpoint, writeEndpoint, type EabCredentials} from './discovery.js'
-import {createFront} from './front.js'
-import {closeServer, hostPort, isWildcard, listenAll, LOOPBACK_HOSTS} from './listen.js'
-import {NonceStore} from './nonces.js'
+import {acmePaths, DEFAULT_ACME_PORT, ensureEab, readEab, readEndpoint, removeEndpoint, writeEndpoint, type EabCredentials} from '../state/discovery.js'
+import {createFront} from './front/front.js'
+import {bracketHost, hostPort} from '../lib/host.js'
+import {closeServer, isWildcard, listenAll, LOOPBACK_HOSTS} from './front/listen.js'
+import {NonceStore} from './front/nonces.js'
 import {RateLimiter, type RateLimitOptions} from './rate-limits.js'
-import {AcmeStore, type StoreLimits} from './store.js'
+import {AcmeStore, type StoreLimits} from './storage/store.js'
 import {ensureTlsIdentity} from './tls-identity.js'
 
 const SWEEP_MS = 10 * 60_000
@@ -71,10 +71,6 @@ async function claimHome(home: string): Promise<void> {
   servedHomes.add(home)
 }
 
-function bracket(host: string): string {
-  return isIP(host) === 6 ? `[${host}]` : host
-}
-
 /**
  * Starts the ACME endpoint (RFC 8555) over HTTPS with a certificate from the local CA, on loopback unless `hosts`
  * says otherwise. Creates the CA (and EAB credentials) on first use; state persists in `<home>/acme/`.
@@ -117,7 +113,7 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
       validate: options.validate ? {httpPort: options.httpPort ?? 80, tlsPort: options.tlsPort ?? 443} : undefined,
       emit,
     }
-    const allowedHosts = explicit?.some(isWildcard) ? undefined : new Set(['localhost', '127.0.0.1', '[::1]', ...namedHosts.map(bracket).map((host) => host.toLowerCase())])
+    const allowedHosts = explicit?.some(isWildcard) ? undefined : new Set(['localhost', '127.0.0.1', '[::1]', ...namedHosts.map(bracketHost).map((host) => host.toLowerCase())])
     const front = createFront(ctx, {allowedHosts, maxBodyBytes: options.maxBodyBytes})
     const create = () => {
       const server = https.createServer({cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2'}, (req, res) => void front(req, res))
@@ -129,7 +125,7 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
     const {port, servers, bound} = await listenAll(create, bindHosts, options.port ?? DEFAULT_ACME_PORT, optional)
     cleanups.push(() => Promise.all(servers.map(closeServer)).then(() => undefined))
 
-    const publicHost = namedHosts[0] ? bracket(namedHosts[0]) : 'localhost'
+    const publicHost = namedHosts[0] ? bracketHost(namedHosts[0]) : 'localhost'
     const origin = `https://${publicHost}:${port}`
     const url = `${origin}/directory`
     if (options.announce ?? true) {

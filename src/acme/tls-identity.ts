@@ -2,13 +2,16 @@ import {X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import path from 'node:path'
-import {issueCertificate} from '../api/issue.js'
+import {issueCertificate} from '../ca/issue.js'
 import {writeFileSafely} from '../state/files.js'
-import {pemFingerprints, type CaView} from './ca-view.js'
-import {acmePaths} from './discovery.js'
+import {renewalDue} from '../ca/lifetime.js'
+import {sha256Hex} from '../lib/hash.js'
+import {pemBlocks, pemToDer} from '../lib/pem.js'
+import type {CaView} from './ca-view.js'
+import {acmePaths} from '../state/discovery.js'
 
 /** The endpoint's own certificate lives a month and is replaced when a third of that is left. */
-export const SERVING_CERT_DAYS = 30
+const SERVING_CERT_DAYS = 30
 
 export interface TlsIdentity {
   /** Leaf + intermediate, PEM. */
@@ -17,7 +20,7 @@ export interface TlsIdentity {
   notAfter: Date
 }
 
-export function tlsIdentityPaths(home: string) {
+function tlsIdentityPaths(home: string) {
   const dir = path.join(acmePaths(home).dir, 'tls')
   return {cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem')}
 }
@@ -28,10 +31,9 @@ function covers(cert: X509Certificate, name: string): boolean {
 
 function stillGood(identity: TlsIdentity, hosts: readonly string[], ca: CaView, now: number): boolean {
   const leaf = new X509Certificate(identity.cert)
-  const start = Date.parse(leaf.validFrom)
-  const end = Date.parse(leaf.validTo)
-  if (end - now <= (end - start) / 3) return false
-  if (pemFingerprints(identity.cert)[1] !== ca.intermediateFingerprint) return false
+  if (renewalDue(leaf.validFrom, leaf.validTo, now)) return false
+  const issuer = pemBlocks(identity.cert)[1]
+  if (!issuer || sha256Hex(pemToDer(issuer)) !== ca.intermediateFingerprint) return false
   return hosts.every((host) => covers(leaf, host))
 }
 

@@ -1,11 +1,12 @@
-import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
+import {renewalAt, renewalDue} from '../ca/lifetime.js'
 import {parseNames} from '../ca/names.js'
+import {sha256Hex} from '../lib/hash.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
-import {currentAuthority, issueCertificate, type IssueOptions} from './issue.js'
+import {currentAuthority, issueCertificate, type IssueOptions} from '../ca/issue.js'
 
 /** What a dev server passes to `https.createServer` / Vite's `server.https`: key, chain and the root. */
 export interface HttpsOptions {
@@ -38,18 +39,8 @@ interface CachedLeaf {
   notAfter: string
 }
 
-/** When two thirds of the leaf's life have passed (ms since the epoch): the moment to renew, as ACME clients do. */
-function renewalTime(notBefore: Date, notAfter: Date): number {
-  return notAfter.getTime() - (notAfter.getTime() - notBefore.getTime()) / 3
-}
-
-/** True once two thirds of the leaf's life have passed. */
-export function renewalDue(notBefore: Date, notAfter: Date, now = Date.now()): boolean {
-  return now >= renewalTime(notBefore, notAfter)
-}
-
 function cacheFile(home: string, names: string[], keyType: string, days: number): string {
-  const key = createHash('sha256').update(JSON.stringify([names, keyType, days])).digest('hex').slice(0, 16)
+  const key = sha256Hex(JSON.stringify([names, keyType, days])).slice(0, 16)
   return path.join(home, 'dev', `${key}.json`)
 }
 
@@ -111,7 +102,7 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
   const schedule = (current: HttpsOptions) => {
     if (stopped) return
     if (timer) clearTimeout(timer)
-    const due = renewalTime(current.notBefore, current.notAfter)
+    const due = renewalAt(current.notBefore, current.notAfter).getTime()
     // setTimeout cannot wait longer than ~24.8 days; wake up and re-check instead
     const delay = Math.min(Math.max(due - Date.now(), 1_000), 2 ** 31 - 1)
     timer = setTimeout(() => void swap(false).catch((error) => options.onError?.(error)), delay)

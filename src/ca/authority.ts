@@ -6,14 +6,15 @@ import {ensurePrivateDir, readJson, writeFileSafely, randomId} from '../state/fi
 import {withLock} from '../state/lock.js'
 import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, readPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
 import {defaultPolicy, nameConstraintsDer, type NamePolicy} from './policy.js'
-import {loadX509, sha256Fingerprint} from './x509.js'
+import {sha256Hex} from '../lib/hash.js'
+import {loadX509} from './x509.js'
+import {renewalDue} from './lifetime.js'
+import {ROOT_ORGANIZATION} from './subject.js'
 import {randomSerial} from './serial.js'
 
-/** Every localcert root's subject starts with this organisation, so programs can recognise one. */
-export const ROOT_ORGANIZATION = 'localcert development CA'
 const DAY = 86_400_000
-export const ROOT_DAYS = 3650
-export const INTERMEDIATE_DAYS = 1095
+const ROOT_DAYS = 3650
+const INTERMEDIATE_DAYS = 1095
 
 export interface CertSummary {
   subject: string
@@ -56,7 +57,7 @@ async function summarise(cert: import('@peculiar/x509').X509Certificate): Promis
   return {
     subject: cert.subject,
     serial: cert.serialNumber,
-    fingerprint: await sha256Fingerprint(cert.rawData),
+    fingerprint: sha256Hex(cert.rawData),
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
   }
@@ -189,13 +190,12 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
   }
 }
 
-/** True when the intermediate has a third of its life or less left, or would not cover `until`. */
+/** True when the intermediate is due for renewal (renewalAt), or would not cover `until`; never past the root's end. */
 export function intermediateNeedsRenewal(meta: CaMeta, now = Date.now(), until?: Date): boolean {
-  const start = Date.parse(meta.intermediate.notBefore)
   const end = Date.parse(meta.intermediate.notAfter)
-  const rootEnd = Date.parse(meta.root.notAfter)
-  if (until && until.getTime() > end && end < rootEnd) return true
-  return end - now <= (end - start) / 3 && end < rootEnd
+  if (end >= Date.parse(meta.root.notAfter)) return false
+  if (until && until.getTime() > end) return true
+  return renewalDue(meta.intermediate.notBefore, meta.intermediate.notAfter, now)
 }
 
 /** Signs a fresh intermediate with the root key and switches to it atomically (ca.json is the switch). */

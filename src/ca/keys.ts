@@ -1,10 +1,9 @@
-import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
+import {createPrivateKey, type KeyObject} from 'node:crypto'
 import {LocalcertError} from '../errors.js'
+import {toPem} from '../lib/pem.js'
 import {crypto} from './x509.js'
 
 export type KeyType = 'ecdsa' | 'rsa'
-
-export const KEY_TYPES: readonly KeyType[] = ['ecdsa', 'rsa']
 
 /** RSA sizes: the root and intermediate get 3072 bits, leaves 2048 (what every client accepts quickly). */
 export type KeyRole = 'ca' | 'leaf'
@@ -45,22 +44,11 @@ export async function generateLeafKey(type: KeyType): Promise<{keyPem: string; s
   }
 }
 
-/** The WebCrypto algorithm a key of this type signs certificates with (always SHA-256). */
-export function signingAlgorithm(type: KeyType): Algorithm & {hash?: string} {
-  return type === 'ecdsa' ? {name: 'ECDSA', hash: 'SHA-256'} as Algorithm : {name: 'RSASSA-PKCS1-v1_5'}
-}
-
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key))
   return toPem(der, 'PRIVATE KEY')
 }
 
-export function toPem(der: Uint8Array, label: string): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
-}
-
-/** Imports a PKCS#8 PEM private key (EC P-256 or RSA) for signing. */
 /**
  * A CA key file as node:crypto's KeyObject (what leaves are signed with: no WebCrypto import on the hot path).
  * @example const key = readPrivateKeyPem(await readFile(file, 'utf8'))
@@ -84,10 +72,4 @@ export async function importPrivateKeyPem(pem: string): Promise<{key: CryptoKey;
     return {key: await crypto.subtle.importKey('pkcs8', der, rsaParams(0), true, ['sign']), type: 'rsa', object}
   }
   throw new LocalcertError('CA_CORRUPT', `unsupported CA key type ${object.asymmetricKeyType}`, 'recreate the CA with `localcert setup`')
-}
-
-/** Checks that a private key matches a certificate's public key (SPKI bytes equal). */
-export function keyMatchesSpki(privateKey: KeyObject, spkiDer: ArrayBuffer): boolean {
-  const derived = createPublicKey(privateKey).export({type: 'spki', format: 'der'})
-  return Buffer.compare(derived, Buffer.from(spkiDer)) === 0
 }

@@ -1,6 +1,6 @@
-import {createHash, sign, type KeyObject} from 'node:crypto'
-import {bitString, contextTag, NULL, objectIdentifier as oid, octetString, sequence, set, time, TRUE, unsignedInteger, utf8String} from './der.js'
-import {ipBytes} from './ip.js'
+import {sign, type KeyObject} from 'node:crypto'
+import {bitString, contextTag, NULL, objectIdentifier as oid, octetString, sequence, set, time, TRUE, unsignedInteger, utf8String} from '../lib/der.js'
+import {ipBytes} from '../lib/ip.js'
 import type {SubjectName} from './names.js'
 
 const OID = {
@@ -81,13 +81,4 @@ export function encodeLeaf(spec: LeafSpec): Buffer {
   )
   const signature = sign('sha256', tbs, rsaIssuer ? spec.issuerKey : {key: spec.issuerKey, dsaEncoding: 'der'})
   return sequence(tbs, signatureAlgorithm, bitString(signature))
-}
-
-export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
-}
-
-export function sha256Hex(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex')
 }

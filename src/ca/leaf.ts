@@ -1,10 +1,13 @@
 import {LocalcertError} from '../errors.js'
 import type {Authority} from './authority.js'
 import {generateLeafKey, type KeyType} from './keys.js'
-import {derToPem, encodeLeaf, sha256Hex} from './leaf-der.js'
+import {sha256Hex} from '../lib/hash.js'
+import {toPem} from '../lib/pem.js'
+import {encodeLeaf} from './leaf-der.js'
 import {assertAllowed} from './policy.js'
 import {parseNames, wildcardWarnings, type SubjectName} from './names.js'
 import {randomSerial} from './serial.js'
+import {LEAF_ORGANIZATION} from './subject.js'
 import {loadX509} from './x509.js'
 
 const DAY = 86_400_000
@@ -12,7 +15,7 @@ const DAY = 86_400_000
 export const MAX_LEAF_DAYS = 825
 export const DEFAULT_LEAF_DAYS = 90
 /** notBefore is back-dated this much so a client whose clock runs a little behind still accepts the leaf. */
-export const BACKDATE_MS = 3_600_000
+const BACKDATE_MS = 3_600_000
 
 export interface LeafOptions {
   days?: number
@@ -74,11 +77,11 @@ function buildLeaf(ca: Authority, names: SubjectName[], spki: Buffer, options: L
     spki,
     names,
     commonName: first && first.length <= 64 ? first : undefined,
-    organization: 'localcert development certificate',
+    organization: LEAF_ORGANIZATION,
     extendedKeyUsages: usages,
     keyEncipherment: options.rsaKey,
   })
-  const certPem = derToPem(der)
+  const certPem = toPem(der)
   return {
     certPem,
     chainPem: certPem + ca.intermediatePem.trimEnd() + '\n',
@@ -153,7 +156,7 @@ export async function parseCsr(input: string | Uint8Array): Promise<ParsedCsr> {
  * Key rules for a TLS leaf every browser accepts: ECDSA P-256/P-384 or RSA 2048–8192, CSR not signed with SHA-1.
  * @example checkCsrKey(await parseCsr(pem)) // throws INVALID_CSR for an RSA-1024 key
  */
-export function checkCsrKey(parsed: ParsedCsr): void {
+function checkCsrKey(parsed: ParsedCsr): void {
   const algorithm = parsed.publicKey.algorithm as {name: string; namedCurve?: string; modulusLength?: number}
   const hint = 'create the key again with `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256` or `-newkey rsa:2048`'
   if (algorithm.name === 'ECDSA') {

@@ -1,6 +1,7 @@
-import {canonicalIp, ipFamily} from './ip.js'
+import {canonicalIp, ipFamily} from '../lib/ip.js'
 import {domainToASCII, domainToUnicode} from 'node:url'
 import {LocalcertError} from '../errors.js'
+import {unbracketHost} from '../lib/host.js'
 
 export type SubjectName =
   | {type: 'dns'; value: string}
@@ -57,7 +58,7 @@ export function parseName(input: string): SubjectName {
     } catch {
       throw new LocalcertError('INVALID_URI', `"${input}" is not a valid URI`, 'write URIs in full, e.g. spiffe://app.localhost/api')
     }
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    const host = unbracketHost(url.hostname)
     if (!host) throw new LocalcertError('INVALID_URI', `"${input}" has no host`, 'a URI needs a host the CA may sign, e.g. spiffe://app.localhost/api')
     return {type: 'uri', value: text, host: ipFamily(host) ? normaliseIp(host) : normaliseDnsName(host)}
   }
@@ -77,7 +78,7 @@ export function parseName(input: string): SubjectName {
     if (host.startsWith('*')) throw new LocalcertError('INVALID_EMAIL', `"${input}" is not a valid email address`, 'an email domain cannot be a wildcard')
     return {type: 'email', value: `${local}@${host}`}
   }
-  const bare = text.replace(/^\[(.*)\]$/, '$1')
+  const bare = unbracketHost(text)
   if (ipFamily(bare)) return {type: 'ip', value: normaliseIp(bare)}
   if (/^[\d.]+$/.test(text) || text.includes(':')) {
     throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
@@ -109,8 +110,4 @@ export function wildcardWarnings(names: readonly SubjectName[]): string[] {
   return names
     .filter((name) => name.type === 'dns' && name.value.startsWith('*.') && !name.value.slice(2).includes('.'))
     .map((name) => `${name.value} is a wildcard directly under a top-level name; browsers refuse it. Use a name one level deeper, e.g. *.app.${name.value.slice(2)}`)
-}
-
-export function displayName(name: SubjectName): string {
-  return name.value
 }

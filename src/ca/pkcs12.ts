@@ -1,4 +1,5 @@
 import {createHash, createHmac, createPrivateKey, randomBytes} from 'node:crypto'
+import {pemBlocks, pemToDer} from '../lib/pem.js'
 
 const OID_DATA = '1.2.840.113549.1.7.1'
 const OID_SHA256 = '2.16.840.1.101.3.4.2.1'
@@ -25,10 +26,6 @@ function pkcs12MacKey(password: string, salt: Buffer, iterations: number): Buffe
   return digest
 }
 
-function pemToDer(pem: string): Buffer[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'))
-}
-
 /**
  * A PKCS#12 file with the key (PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC) and the chain, MAC'd with
  * HMAC-SHA256, which openssl 3, keytool (JDK 8u301+), Node and Windows 10 1709+ import.
@@ -42,7 +39,7 @@ export async function buildPkcs12(keyPem: string, chainPem: string, password = D
   const {DigestInfo} = await import('@peculiar/asn1-rsa')
   const {AlgorithmIdentifier} = await import('@peculiar/asn1-x509')
 
-  const certs = pemToDer(chainPem)
+  const certs = pemBlocks(chainPem).map(pemToDer)
   const localKeyId = createHash('sha1').update(certs[0]!).digest()
   // PKCS12Attribute's constructor drops its params (asn1-pfx bug), so the fields are assigned afterwards.
   const attribute = (attrId: string, value: ArrayBuffer) => Object.assign(new pfx.PKCS12Attribute(), {attrId, attrValues: [value]})

@@ -1,4 +1,4 @@
-import {inCidr, ipFamily} from './ip.js'
+import {inCidr, ipFamily} from '../lib/ip.js'
 import {LocalcertError} from '../errors.js'
 import {normaliseDnsName, type SubjectName} from './names.js'
 
@@ -11,8 +11,8 @@ export interface NamePolicy {
   ipRanges: string[]
 }
 
-export const DEFAULT_DOMAINS = ['localhost', 'test', 'internal', 'home.arpa', 'local'] as const
-export const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] as const
+const DEFAULT_DOMAINS = ['localhost', 'test', 'internal', 'home.arpa', 'local'] as const
+const DEFAULT_IP_RANGES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] as const
 
 /** Single labels that are not public top-level domains (RFC 6762 appendix G, RFC 2606, common LAN suffixes). */
 const PRIVATE_LABELS = new Set(['lan', 'home', 'corp', 'intranet', 'private', 'localdomain', 'internal', 'test', 'local', 'localhost', 'example', 'invalid'])
@@ -24,7 +24,7 @@ const REGISTRY_LABELS = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 
  * name constraints exist so that a leaked key cannot impersonate public sites.
  * @example assertNotPublicSuffix('dev.example.com') // ok; assertNotPublicSuffix('dev') throws DOMAIN_TOO_BROAD
  */
-export function assertNotPublicSuffix(domain: string): void {
+function assertNotPublicSuffix(domain: string): void {
   const labels = domain.split('.')
   const publicSuffix = labels.length === 1 ? !PRIVATE_LABELS.has(domain) : labels.length === 2 && labels[1]!.length === 2 && REGISTRY_LABELS.has(labels[0]!)
   if (publicSuffix) {

@@ -18,14 +18,3 @@ export function loadX509(): Promise<X509> {
 }
 
 export const crypto = webcrypto as unknown as Crypto
-
-/** Lower-case hex SHA-256 of a DER certificate: how we identify a root everywhere. */
-export async function sha256Fingerprint(der: ArrayBuffer | Uint8Array): Promise<string> {
-  const {createHash} = await import('node:crypto')
-  return createHash('sha256').update(new Uint8Array(der as ArrayBuffer)).digest('hex')
-}
-
-/** `AB:CD:…`, the form openssl and keychains show. */
-export function colonHex(hex: string): string {
-  return hex.toUpperCase().match(/../g)!.join(':')
-}

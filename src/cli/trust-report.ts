@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
 import {LocalcertError} from '../errors.js'
-import type {ReportStatus, StoreId, StoreReport, TrustRunOptions} from '../trust/index.js'
+import type {ReportStatus, StoreId, StoreReport, TrustRunOptions} from '../trust/everywhere.js'
 import {STORE_IDS} from '../trust/store.js'
 import {table} from './format.js'
 
@@ -34,7 +34,7 @@ const LABELS: Record<ReportStatus, string> = {
   planned: 'would change',
 }
 
-export function parseStores(value: string | undefined): StoreId[] | undefined {
+function parseStores(value: string | undefined): StoreId[] | undefined {
   if (!value) return undefined
   const stores = value.split(',').map((store) => store.trim()).filter(Boolean)
   const unknown = stores.filter((store) => !(STORE_IDS as readonly string[]).includes(store))

@@ -34,7 +34,7 @@ export default class Cert extends BaseCommand {
     const names = (argv as string[]).filter((arg) => arg !== '--json')
     const {parseCsr} = await import('../ca/leaf.js')
     const {parseNames} = await import('../ca/names.js')
-    const {issueCertificate} = await import('../api/issue.js')
+    const {issueCertificate} = await import('../ca/issue.js')
     const {writeFileSafely} = await import('../state/files.js')
     const {parseKeyType} = await import('../ca/keys.js')
 

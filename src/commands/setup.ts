@@ -40,7 +40,7 @@ export default class Setup extends BaseCommand {
     if (ca.created && !flags['name-constraints']) {
       this.note('Warning: this CA has no name constraints; anyone who obtains its key can impersonate any website to this machine.')
     }
-    let trust: import('../trust/index.js').StoreReport[] | undefined
+    let trust: import('../trust/everywhere.js').StoreReport[] | undefined
     if (flags.trust) {
       const {installEverywhere} = await import('../trust/setup.js')
       trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo, systemKeychain: flags['system-keychain'], machine: flags.machine})

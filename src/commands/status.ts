@@ -9,6 +9,7 @@ export default class Status extends BaseCommand {
     await this.parse(Status)
     const {readMeta} = await import('../ca/authority.js')
     const {describePolicy} = await import('../ca/policy.js')
+    const {renewalAt} = await import('../ca/lifetime.js')
     const {readInventory} = await import('../state/inventory.js')
     const {caPaths, resolveHome} = await import('../state/paths.js')
     const home = await resolveHome()
@@ -30,7 +31,7 @@ export default class Status extends BaseCommand {
       createdAt: meta.createdAt,
       root: meta.root,
       intermediate: meta.intermediate,
-      intermediateRenewsAfter: renewalDate(meta.intermediate.notBefore, meta.intermediate.notAfter),
+      intermediateRenewsAfter: renewalAt(meta.intermediate.notBefore, meta.intermediate.notAfter).toISOString(),
       policy: meta.policy,
       issued: {total: issued.length, valid},
     }
@@ -48,10 +49,4 @@ export default class Status extends BaseCommand {
     })
     return summary
   }
-}
-
-function renewalDate(notBefore: string, notAfter: string): string {
-  const start = Date.parse(notBefore)
-  const end = Date.parse(notAfter)
-  return new Date(end - (end - start) / 3).toISOString()
 }

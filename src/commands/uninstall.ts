@@ -17,7 +17,7 @@ export default class Uninstall extends BaseCommand {
     const {flags} = await this.parse(Uninstall)
     const {HOME_ENV, resolveHome} = await import('../state/paths.js')
     const {endpointRunning, inspectHome, removeEverything} = await import('../trust/remove-all.js')
-    const {trustStatus} = await import('../trust/index.js')
+    const {trustStatus} = await import('../trust/everywhere.js')
     const {serviceStatus, uninstallService} = await import('../service/manager.js')
     const home = await resolveHome()
     const {root, endpoint} = await inspectHome(home)
@@ -26,7 +26,7 @@ export default class Uninstall extends BaseCommand {
     if (endpoint && !service.installed) throw endpointRunning(endpoint)
     if (!flags.yes) {
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
-        throw new LocalcertError('INVALID_ARGUMENT', 'localcert uninstall deletes your CA and asks first, but there is no terminal to ask on', 'run `localcert uninstall --yes` to confirm')
+        throw new LocalcertError('NEEDS_CONFIRMATION', 'localcert uninstall deletes your CA and asks first, but there is no terminal to ask on', 'run `localcert uninstall --yes` to confirm')
       }
       const what = (service.installed ? `stop and remove the login service (${service.file}), ` : '') + (root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`)
       if (!(await askYesNo(`This will ${what}. Continue?`))) {

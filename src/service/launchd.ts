@@ -1,19 +1,19 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, firstLine, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../lib/exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
 
-export const LAUNCHD_LABEL = 'dev.localcert.serve'
+const LAUNCHD_LABEL = 'dev.localcert.serve'
 
 /** `~/Library/LaunchAgents/dev.localcert.serve.plist`: a per-user agent, loaded at every login. */
-export function launchdPlistPath(context: ServiceContext): string {
+function launchdPlistPath(context: ServiceContext): string {
   return path.join(context.userHome, 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`)
 }
 
 /** Where the agent's stdout/stderr go (launchd has no journal for agents). */
-export function launchdLogPath(context: ServiceContext): string {
+function launchdLogPath(context: ServiceContext): string {
   return path.join(context.userHome, 'Library', 'Logs', 'localcert-serve.log')
 }
 

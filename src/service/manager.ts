@@ -1,4 +1,4 @@
-import {readEndpoint, type EndpointInfo} from '../acme/discovery.js'
+import {readEndpoint, type EndpointInfo} from '../state/discovery.js'
 import {LocalcertError} from '../errors.js'
 import {resolveHome} from '../state/paths.js'
 import {launchdManager} from './launchd.js'
@@ -7,7 +7,7 @@ import {currentContext, serviceSpec, type InstallResult, type ServiceContext, ty
 import {systemdManager} from './systemd.js'
 
 /** The login-service backend for a platform: systemd --user on Linux, launchd on macOS, Task Scheduler on Windows. */
-export function managerFor(context: ServiceContext): ServiceManager {
+function managerFor(context: ServiceContext): ServiceManager {
   switch (context.platform) {
     case 'linux':
       return systemdManager(context)

@@ -1,14 +1,14 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, firstLine, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../lib/exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
 
-export const TASK_NAME = 'localcert-serve'
+const TASK_NAME = 'localcert-serve'
 
 /** The launcher the task runs: schtasks cannot set environment variables and caps /TR at 262 characters. */
-export function launcherPath(context: ServiceContext): string {
+function launcherPath(context: ServiceContext): string {
   return path.join(context.localcertHome, 'service', 'localcert-serve.cmd')
 }
 

@@ -1,14 +1,14 @@
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {exec, firstLine, type ExecResult} from '../exec.js'
+import {exec, firstLine, type ExecResult} from '../lib/exec.js'
 import {LocalcertError} from '../errors.js'
 import {writeFileSafely} from '../state/files.js'
 import type {InstallResult, ServiceContext, ServiceManager, ServiceSpec, ServiceState, UninstallResult} from './spec.js'
 
-export const SYSTEMD_UNIT = 'localcert.service'
+const SYSTEMD_UNIT = 'localcert.service'
 
 /** `$XDG_CONFIG_HOME/systemd/user/localcert.service`, where `systemctl --user` looks for user units. */
-export function systemdUnitPath(context: ServiceContext): string {
+function systemdUnitPath(context: ServiceContext): string {
   const config = context.env.XDG_CONFIG_HOME && path.isAbsolute(context.env.XDG_CONFIG_HOME) ? context.env.XDG_CONFIG_HOME : path.join(context.userHome, '.config')
   return path.join(config, 'systemd', 'user', SYSTEMD_UNIT)
 }

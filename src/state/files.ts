@@ -23,8 +23,23 @@ export async function writeFileSafely(file: string, data: string | Uint8Array, m
     await mkdir(path.dirname(file), {recursive: true})
     await writeFileAtomic(file, typeof data === 'string' ? data : Buffer.from(data), {mode, fsync: true})
   } catch (error) {
-    throw new LocalcertError('WRITE_FAILED', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check that the directory exists and is writable', {cause: error})
+    throw writeError(file, error)
   }
+}
+
+/**
+ * A failed write as the error that says what happened: the disk is full, we may not write there, or something else.
+ * @example await appendFile(file, line).catch((error) => { throw writeError(file, error) })
+ */
+export function writeError(file: string, error: unknown): LocalcertError {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new LocalcertError('DISK_FULL', `cannot write ${file}: the disk is full${code === 'EDQUOT' ? ' (your quota is used up)' : ''}`, `free some space on the disk that holds ${path.dirname(file)} (\`df -h ${path.dirname(file)}\` shows how much is left), then run the command again`, {cause: error})
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new LocalcertError('PERMISSION_DENIED', `cannot write ${file}: ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}`, `check who owns ${path.dirname(file)} (\`ls -ld ${path.dirname(file)}\`), or set LOCALCERT_HOME to a directory you can write`, {cause: error})
+  }
+  return new LocalcertError('WRITE_FAILED', `cannot write ${file}: ${code ?? (error as Error).message}`, 'check that the directory exists and is writable', {cause: error})
 }
 
 export async function readJson<T>(file: string): Promise<T | undefined> {

@@ -1,4 +1,5 @@
 import {appendFile, readFile} from 'node:fs/promises'
+import {writeError} from './files.js'
 
 /** One issued leaf as `localcert list` shows it. */
 export interface InventoryEntry {
@@ -21,7 +22,9 @@ export interface InventoryEntry {
  * `readInventory` skips.
  */
 export async function recordIssued(file: string, entry: InventoryEntry): Promise<void> {
-  await appendFile(file, JSON.stringify(entry) + '\n', {mode: 0o600, flag: 'a'})
+  await appendFile(file, JSON.stringify(entry) + '\n', {mode: 0o600, flag: 'a'}).catch((error: unknown) => {
+    throw writeError(file, error)
+  })
 }
 
 export async function readInventory(file: string): Promise<InventoryEntry[]> {

@@ -1,10 +1,10 @@
 import {access, constants, readdir, readFile, readlink, realpath, stat} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {LocalcertError} from '../errors.js'
-import {onPath, run, type ExecOptions, type ExecResult} from '../exec.js'
+import {onPath, run, type ExecOptions, type ExecResult} from '../lib/exec.js'
 import type {ContextOptions, MachineFs, TrustContext} from './store.js'
 
-export const realFs: MachineFs = {
+const realFs: MachineFs = {
   exists: (file) => access(file).then(() => true, () => false),
   readText: (file) => readFile(file, 'utf8').catch(() => undefined),
   list: (dir) => readdir(dir).catch(() => [] as string[]),
@@ -95,9 +95,9 @@ export function describeCommand(command: string, args: string[], options?: ExecO
   return options?.input === undefined ? line : `${line} < (certificate on stdin)`
 }
 
-/** A failed command turned into one line for a store report. */
-export function commandError(result: ExecResult, action: string): LocalcertError {
+/** A failed command turned into one line for a store report, with the next step (`hint`, else: run it by hand). */
+export function commandError(result: ExecResult, action: string, hint?: string): LocalcertError {
   const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ').slice(0, 300)
-  if (result.exitCode === 127) return new LocalcertError('TOOL_MISSING', `${action}: \`${result.command}\` is not installed`)
-  return new LocalcertError('COMMAND_FAILED', `${action}: \`${result.command} ${result.args.slice(0, 3).join(' ')}…\` exited ${result.exitCode}${detail ? ` (${detail})` : ''}`)
+  if (result.exitCode === 127) return new LocalcertError('TOOL_MISSING', `${action}: \`${result.command}\` is not installed`, hint ?? `install ${result.command}, or leave this store out with --stores`)
+  return new LocalcertError('COMMAND_FAILED', `${action}: \`${result.command} ${result.args.slice(0, 3).join(' ')}…\` exited ${result.exitCode}${detail ? ` (${detail})` : ''}`, hint ?? `run \`${describeCommand(result.command, result.args)}\` yourself to see the whole message, then try again`)
 }

@@ -1,8 +1,8 @@
-import {readAcmeEnv} from '../acme/discovery.js'
+import {readAcmeEnv} from '../state/discovery.js'
 import {LocalcertError} from '../errors.js'
 import {createContext} from './context.js'
 import {loadTrustRoot} from './root.js'
-import {rebuildRuntimeFiles, RuntimeBundleTarget} from './runtimes.js'
+import {rebuildRuntimeFiles, RuntimeBundleTarget} from './stores/runtimes.js'
 import {nodeHints, runtimePaths, runtimeVariables} from './shell-env.js'
 
 export interface RuntimeEnvironment {

@@ -1,12 +1,12 @@
 import {readdir, rm, rmdir} from 'node:fs/promises'
 import path from 'node:path'
-import {readEndpoint, type EndpointInfo} from '../acme/discovery.js'
+import {readEndpoint, type EndpointInfo} from '../state/discovery.js'
 import {LocalcertError} from '../errors.js'
 import {createContext} from './context.js'
-import {uninstallRoot, type StoreReport, type TrustRunOptions} from './index.js'
+import {uninstallRoot, type StoreReport, type TrustRunOptions} from './everywhere.js'
 import {loadTrustRoot, type TrustRoot} from './root.js'
 import {SHELLS} from './shell-env.js'
-import {ShellProfileTarget} from './shell-profile.js'
+import {ShellProfileTarget} from './stores/shell-profile.js'
 
 /** What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. */
 const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service'])
@@ -21,7 +21,7 @@ export interface UninstallResult {
 
 /** Refusal while an ACME endpoint serves from this CA: it would keep issuing (or recreate the CA). We never kill it. */
 export function endpointRunning(endpoint: EndpointInfo): LocalcertError {
-  return new LocalcertError('INVALID_ARGUMENT', `an ACME endpoint from this CA is running (pid ${endpoint.pid}, ${endpoint.directoryUrl})`, `stop it first (a login service: \`localcert service uninstall\`; otherwise stop \`localcert serve\`, pid ${endpoint.pid}), then run \`localcert uninstall\` again`)
+  return new LocalcertError('ENDPOINT_RUNNING', `an ACME endpoint from this CA is running (pid ${endpoint.pid}, ${endpoint.directoryUrl})`, `stop it first (a login service: \`localcert service uninstall\`; otherwise stop \`localcert serve\`, pid ${endpoint.pid}), then run \`localcert uninstall\` again`)
 }
 
 /** What `localcert uninstall` is about to remove: the root (when there is a CA) and a running ACME endpoint, if any. */

@@ -1,7 +1,8 @@
 import {X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {LocalcertError} from '../errors.js'
-import {ROOT_ORGANIZATION} from '../ca/authority.js'
+import {pemBlocks, toPem} from '../lib/pem.js'
+import {ROOT_ORGANIZATION} from '../ca/subject.js'
 import {caPaths} from '../state/paths.js'
 
 /** A CA certificate to distribute, identified everywhere by its SHA-256 fingerprint (never by a name). */
@@ -30,18 +31,6 @@ export interface StoredCert {
   trusted?: boolean
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-
-/** Every certificate PEM block in a text (bundles, `keytool -rfc`, `security find-certificate -p` output). */
-export function pemBlocks(text: string): string[] {
-  return text.match(PEM_BLOCK) ?? []
-}
-
-export function derToPem(der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString('base64')
-  return `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`
-}
-
 export function isLocalcertSubject(subject: string): boolean {
   return subject.split('\n').some((part) => part.trim() === `O=${ROOT_ORGANIZATION}`)
 }
@@ -50,7 +39,7 @@ export function isLocalcertSubject(subject: string): boolean {
 export function describeCert(pem: string, ref = ''): (StoredCert & {cert: X509Certificate}) | undefined {
   try {
     const cert = new X509Certificate(pem)
-    return {fingerprint: cert.fingerprint256.replace(/:/g, '').toLowerCase(), subject: cert.subject, pem: derToPem(cert.raw), ref, cert}
+    return {fingerprint: cert.fingerprint256.replace(/:/g, '').toLowerCase(), subject: cert.subject, pem: toPem(cert.raw), ref, cert}
   } catch {
     return undefined
   }

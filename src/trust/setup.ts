@@ -1,5 +1,5 @@
 import type {Authority} from '../ca/authority.js'
-import {installRoot, type StoreReport} from './index.js'
+import {installRoot, type StoreReport} from './everywhere.js'
 import {parseRoot} from './root.js'
 
 export interface InstallEverywhereOptions {

@@ -1,4 +1,4 @@
-import type {ExecOptions, ExecResult} from '../exec.js'
+import type {ExecOptions, ExecResult} from '../lib/exec.js'
 import type {StoredCert, TrustRoot} from './root.js'
 
 /** The stores localcert knows; `system` is the Linux system store, `windows` also covers the Windows side of WSL. */

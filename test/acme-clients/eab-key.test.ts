@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {ensureEab} from '../../src/acme/discovery.js'
+import {ensureEab} from '../../src/state/discovery.js'
 import {tempDir} from '../support/env.js'
 
 // certbot (argparse) and lego (urfave/cli) read `--eab-hmac-key -Xyz…` as an unknown option; a plain base64url key

@@ -2,15 +2,16 @@ import {EventEmitter} from 'node:events'
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {ariCertId, parseAriCertId, serialContentBytes} from '../../src/acme/ari.js'
+import {ariCertId, parseAriCertId} from '../../src/acme/handlers/ari.js'
+import {positiveIntegerContent} from '../../src/lib/der.js'
 import type {AcmeContext} from '../../src/acme/context.js'
-import {createFront} from '../../src/acme/front.js'
-import {isJoseJson} from '../../src/acme/http.js'
-import type {CertificateRecord, Order} from '../../src/acme/model.js'
-import {NonceStore} from '../../src/acme/nonces.js'
+import {createFront} from '../../src/acme/front/front.js'
+import {isJoseJson} from '../../src/acme/front/http.js'
+import type {CertificateRecord, Order} from '../../src/acme/storage/model.js'
+import {NonceStore} from '../../src/acme/front/nonces.js'
 import {AcmeProblem, PROBLEM_PREFIX, PROBLEM_STATUS, identifierProblem} from '../../src/acme/problems.js'
 import {RateLimiter} from '../../src/acme/rate-limits.js'
-import {AcmeStore} from '../../src/acme/store.js'
+import {AcmeStore} from '../../src/acme/storage/store.js'
 import {tempDir} from '../support/env.js'
 
 describe('problem documents', () => {
@@ -71,7 +72,7 @@ describe('ARI certificate identifiers (RFC 9773 §4.1)', () => {
 
   it('normalises what clients send: a missing or extra leading zero byte maps to the same certificate', () => {
     expect(parseAriCertId('aYhba4dGQEHhs3uEe6CuLN4ByNQ.h2VDIQ')).toBe('aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE')
-    expect(serialContentBytes(Buffer.from('00007f', 'hex')).toString('hex')).toBe('7f')
+    expect(positiveIntegerContent(Buffer.from('00007f', 'hex')).toString('hex')).toBe('7f')
     expect(() => parseAriCertId('aYhba4dGQEHhs3uEe6CuLN4ByNQ=.AIdlQyE')).toThrow(AcmeProblem)
   })
 })

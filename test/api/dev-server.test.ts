@@ -6,8 +6,9 @@ import path from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {X509Certificate} from 'node:crypto'
 import {rotateIntermediate} from '../../src/ca/authority.js'
-import {autoRenew, httpsOptions, renewalDue} from '../../src/api/dev-server.js'
-import {issueCertificate} from '../../src/api/issue.js'
+import {autoRenew, httpsOptions} from '../../src/api/dev-server.js'
+import {renewalDue} from '../../src/ca/lifetime.js'
+import {issueCertificate} from '../../src/ca/issue.js'
 import {tempDir} from '../support/env.js'
 
 function peerSerial(port: number, ca: string): Promise<string> {

@@ -62,7 +62,7 @@ describe('the default name policy', () => {
 })
 
 describe('IP handling without node:net', async () => {
-  const {ipFamily, canonicalIp, inCidr} = await import('../../src/ca/ip.js')
+  const {ipFamily, canonicalIp, inCidr} = await import('../../src/lib/ip.js')
   const net = await import('node:net')
   it.each(['127.0.0.1', '0.0.0.0', '255.255.255.255', '01.2.3.4', '1.2.3', '256.1.1.1', '::1', '::', 'fe80::1', '2001:db8::1:0:0:1', '::ffff:1.2.3.4', '1::2::3', 'g::1', ':1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'localhost', '[::1]'])('agrees with net.isIP on %s', (text) => {
     expect(ipFamily(text)).toBe(net.isIP(text))

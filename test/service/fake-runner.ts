@@ -1,5 +1,5 @@
 import {onTestFinished} from 'vitest'
-import {recordCommands, replaceRunner, type RecordedCommand} from '../../src/exec.js'
+import {recordCommands, replaceRunner, type RecordedCommand} from '../../src/lib/exec.js'
 
 export interface Answer {
   exitCode?: number

@@ -1,6 +1,6 @@
 import {beforeAll, describe, expect, it} from 'vitest'
-import {installRoot, uninstallRoot, type StoreReport} from '../../src/trust/index.js'
-import {LINUX_FAMILIES, type LinuxFamily} from '../../src/trust/linux-families.js'
+import {installRoot, uninstallRoot, type StoreReport} from '../../src/trust/everywhere.js'
+import {LINUX_FAMILIES, type LinuxFamily} from '../../src/trust/stores/linux-families.js'
 import type {TrustRoot} from '../../src/trust/root.js'
 import {FakeMachine, fakeContext, withFakeRunner} from './support/fake-machine.js'
 import {makeCa} from './support/real.js'

@@ -1,5 +1,5 @@
 import {beforeAll, describe, expect, it} from 'vitest'
-import {installRoot, trustStatus, uninstallRoot, type StoreReport} from '../../src/trust/index.js'
+import {installRoot, trustStatus, uninstallRoot, type StoreReport} from '../../src/trust/everywhere.js'
 import type {TrustRoot} from '../../src/trust/root.js'
 import {FakeMachine, fakeContext, withFakeRunner} from './support/fake-machine.js'
 import {makeCa} from './support/real.js'

@@ -1,7 +1,7 @@
 import {existsSync, mkdirSync, readdirSync, readlinkSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {uninstallRoot} from '../../src/trust/index.js'
+import {uninstallRoot} from '../../src/trust/everywhere.js'
 import {cli, sh} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {curlGet, javaClient, opensslConnect} from './support/clients.js'

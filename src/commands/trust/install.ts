@@ -21,7 +21,7 @@ export default class TrustInstall extends BaseCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(TrustInstall)
     const {resolveHome} = await import('../../state/paths.js')
-    const {installRoot, loadTrustRoot} = await import('../../trust/index.js')
+    const {installRoot, loadTrustRoot} = await import('../../trust/everywhere.js')
     const home = await resolveHome()
     const root = await loadTrustRoot({home, rootFile: flags.root})
     const rows = await installRoot(root, {

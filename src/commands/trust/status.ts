@@ -11,7 +11,7 @@ export default class TrustStatus extends BaseCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(TrustStatus)
     const {resolveHome} = await import('../../state/paths.js')
-    const {loadTrustRoot, trustStatus} = await import('../../trust/index.js')
+    const {loadTrustRoot, trustStatus} = await import('../../trust/everywhere.js')
     const home = await resolveHome()
     let root: Awaited<ReturnType<typeof loadTrustRoot>> | undefined
     try {

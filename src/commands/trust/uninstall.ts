@@ -19,7 +19,7 @@ export default class TrustUninstall extends BaseCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(TrustUninstall)
     const {resolveHome} = await import('../../state/paths.js')
-    const {loadTrustRoot, rootFromStores, uninstallRoot} = await import('../../trust/index.js')
+    const {loadTrustRoot, rootFromStores, uninstallRoot} = await import('../../trust/everywhere.js')
     const home = await resolveHome()
     const options = {...trustOptions(flags, home, (line: string) => this.note(line)), dryRun: flags['dry-run']}
     const root = flags.fingerprint ? await rootFromStores(flags.fingerprint, options) : await loadTrustRoot({home, rootFile: flags.root})

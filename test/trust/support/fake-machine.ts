@@ -1,5 +1,5 @@
 import path from 'node:path'
-import {recordCommands, replaceRunner, type ExecOptions, type ExecResult, type RecordedCommand} from '../../../src/exec.js'
+import {recordCommands, replaceRunner, type ExecOptions, type ExecResult, type RecordedCommand} from '../../../src/lib/exec.js'
 import {createContext, type ContextInit} from '../../../src/trust/context.js'
 import type {MachineFs, TrustContext} from '../../../src/trust/store.js'
 

@@ -1,0 +1,104 @@
+import {randomBytes} from 'node:crypto'
+import {rm} from 'node:fs/promises'
+import path from 'node:path'
+import {ensurePrivateDir, readJson, writeFileSafely} from './files.js'
+import {withLock} from './lock.js'
+import {caPaths} from './paths.js'
+
+/** The port `localcert serve` listens on by default. */
+export const DEFAULT_ACME_PORT = 8555
+
+/**
+ * How other commands find the ACME endpoint: `localcert serve` writes `<home>/acme/endpoint.json` while it runs
+ * (removed when it stops) and keeps the EAB credentials in `<home>/acme/eab.json` (0600).
+ */
+export function acmePaths(home: string) {
+  const dir = path.join(home, 'acme')
+  return {dir, endpoint: path.join(dir, 'endpoint.json'), eab: path.join(dir, 'eab.json')}
+}
+
+export interface EndpointInfo {
+  directoryUrl: string
+  port: number
+  pid: number
+  startedAt: string
+}
+
+export interface EabCredentials {
+  kid: string
+  /** base64url of 48 random bytes */
+  hmacKey: string
+}
+
+/** The variables Anchor's lcl.host uses, so its client packages work unchanged. */
+export interface AcmeEnv {
+  ACME_DIRECTORY_URL?: string
+  ACME_KID?: string
+  ACME_HMAC_KEY?: string
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The running endpoint, or undefined when none runs (a stale file from a killed server is ignored). */
+export async function readEndpoint(home: string): Promise<EndpointInfo | undefined> {
+  const info = await readJson<EndpointInfo>(acmePaths(home).endpoint).catch(() => undefined)
+  return info && alive(info.pid) ? info : undefined
+}
+
+export async function readEab(home: string): Promise<EabCredentials | undefined> {
+  return readJson<EabCredentials>(acmePaths(home).eab).catch(() => undefined)
+}
+
+/** 48 random bytes as base64url, redrawn if it starts with '-': certbot and lego would read `--eab-hmac-key -…` as an option. */
+function newHmacKey(): string {
+  for (;;) {
+    const key = randomBytes(48).toString('base64url')
+    if (!key.startsWith('-')) return key
+  }
+}
+
+/**
+ * The EAB credentials, created on first need under the state lock (so `serve` and `env` racing create one pair):
+ * a random kid and 48 random bytes as the key, which encode to 64 base64url characters with no padding.
+ * @example const {kid, hmacKey} = await ensureEab(home)
+ */
+export async function ensureEab(home: string): Promise<EabCredentials> {
+  const existing = await readEab(home)
+  if (existing) return existing
+  await ensurePrivateDir(home)
+  return withLock(caPaths(home).lock, async () => {
+    const raced = await readEab(home)
+    if (raced) return raced
+    const credentials: EabCredentials = {kid: `localcert-${randomBytes(9).toString('base64url')}`, hmacKey: newHmacKey()}
+    await ensurePrivateDir(acmePaths(home).dir)
+    await writeFileSafely(acmePaths(home).eab, JSON.stringify(credentials, null, 2) + '\n', 0o600)
+    return credentials
+  })
+}
+
+/** Announces a running endpoint (called by the server once it listens). */
+export async function writeEndpoint(home: string, info: EndpointInfo): Promise<void> {
+  await ensurePrivateDir(acmePaths(home).dir)
+  await writeFileSafely(acmePaths(home).endpoint, JSON.stringify(info, null, 2) + '\n', 0o600)
+}
+
+/** Removes endpoint.json if it still describes this process's endpoint (a newer server may have replaced it). */
+export async function removeEndpoint(home: string, port: number, pid = process.pid): Promise<void> {
+  const info = await readJson<EndpointInfo>(acmePaths(home).endpoint).catch(() => undefined)
+  if (info && info.pid === pid && info.port === port) await rm(acmePaths(home).endpoint, {force: true})
+}
+
+export async function readAcmeEnv(home: string): Promise<AcmeEnv> {
+  const [endpoint, eab] = await Promise.all([readEndpoint(home), readEab(home)])
+  return {
+    ...(endpoint ? {ACME_DIRECTORY_URL: endpoint.directoryUrl} : {}),
+    ...(eab ? {ACME_KID: eab.kid, ACME_HMAC_KEY: eab.hmacKey} : {}),
+  }
+}

@@ -1,0 +1,212 @@
+import {LocalcertError} from '../errors.js'
+import {createContext, type ContextInit} from './context.js'
+import {javaStore} from './stores/java.js'
+import {linuxSystemStore} from './stores/system.js'
+import {keychainStore} from './stores/keychain.js'
+import {nssStore} from './stores/nss.js'
+import {isLocalcertSubject, parseRoot, shortFingerprint, type StoredCert, type TrustRoot} from './root.js'
+import {runtimesStore} from './stores/runtimes.js'
+import {hasRoot, OS_STORES, VerificationError, type StoreId, type StoreTarget, type TrustContext, type TrustStore} from './store.js'
+import {windowsStore} from './stores/windows.js'
+import {wslWindowsStore} from './stores/wsl.js'
+
+export type {StoreId, TrustRoot}
+export {loadTrustRoot, parseRoot} from './root.js'
+export {STORE_IDS} from './store.js'
+
+/** Order matters: the system store first (Debian's hook feeds Java from it), Java after it, runtimes last. */
+const STORES: TrustStore[] = [linuxSystemStore, keychainStore, windowsStore, wslWindowsStore, nssStore, javaStore, runtimesStore]
+
+export interface TrustRunOptions extends ContextInit {
+  /** Only these stores (default: every store that applies to this machine). */
+  stores?: StoreId[]
+  /** false skips the OS stores (Linux system store, Keychain, Windows store): --no-system. */
+  system?: boolean
+  /** Asked before places that are opt-in with a question (the Windows side of WSL); absent means "no". */
+  confirm?: (question: string) => Promise<boolean>
+  /** Tests pass a prepared context. */
+  context?: TrustContext
+}
+
+export type ReportStatus = 'present' | 'absent' | 'not-found' | 'installed' | 'already-present' | 'removed' | 'already-absent' | 'skipped' | 'failed' | 'planned'
+
+/** One row of `trust status|install|uninstall`: a place, what happened there, and what to do next. */
+export interface StoreReport {
+  store: StoreId
+  location: string
+  status: ReportStatus
+  message?: string
+  hint?: string
+  /** --dry-run: the commands and changes that would run. */
+  commands?: string[]
+  /** Other localcert roots this place trusts (old CAs, other users'): short fingerprints. */
+  otherLocalcertRoots?: string[]
+}
+
+interface Found {
+  store: TrustStore
+  targets: StoreTarget[]
+  rows: StoreReport[]
+}
+
+function selected(store: TrustStore, ctx: TrustContext, options: TrustRunOptions): boolean {
+  if (!store.appliesTo(ctx)) return false
+  if (options.stores?.length) return options.stores.includes(store.id)
+  return options.system !== false || !OS_STORES.includes(store.id)
+}
+
+async function detectAll(ctx: TrustContext, options: TrustRunOptions): Promise<Found[]> {
+  const stores = STORES.filter((store) => selected(store, ctx, options))
+  return Promise.all(
+    stores.map(async (store): Promise<Found> => {
+      try {
+        const {targets, missing} = await store.detect(ctx)
+        return {store, targets, rows: missing.map((entry) => ({store: store.id, location: entry.location, status: 'not-found' as const, message: entry.message, hint: entry.hint}))}
+      } catch (error) {
+        return {store, targets: [], rows: [failure(store.id, store.title, error)]}
+      }
+    }),
+  )
+}
+
+function failure(store: StoreId, location: string, error: unknown): StoreReport {
+  const hint = (error as LocalcertError).hint
+  return {store, location, status: 'failed', message: (error as Error).message, ...(hint ? {hint} : {})}
+}
+
+function contextFor(options: TrustRunOptions): TrustContext {
+  return options.context ?? createContext(options)
+}
+
+function otherRoots(certs: StoredCert[], root: TrustRoot | undefined): string[] {
+  return [...new Set(certs.filter((cert) => isLocalcertSubject(cert.subject) && cert.fingerprint !== root?.fingerprint).map((cert) => shortFingerprint(cert.fingerprint)))]
+}
+
+/**
+ * Where `root` is trusted, store by store. Without a root (no CA any more), lists every localcert root left
+ * anywhere, so "nothing left" can be checked after `localcert uninstall`.
+ * @example (await trustStatus(root, {localcertHome: home})).filter((row) => row.status === 'present')
+ */
+export async function trustStatus(root: TrustRoot | undefined, options: TrustRunOptions): Promise<StoreReport[]> {
+  const ctx = contextFor(options)
+  const found = await detectAll(ctx, options)
+  const rows = await Promise.all(
+    found.map(async ({store, targets, rows}) => {
+      const checked = await Promise.all(
+        targets.map(async (target): Promise<StoreReport> => {
+          try {
+            const certs = await target.list()
+            const others = otherRoots(certs, root)
+            const present = root ? certs.some((cert) => cert.fingerprint === root.fingerprint && cert.trusted !== false) : others.length > 0
+            const hint = present ? target.note : !root ? undefined : target.choice?.install === 'yes' || !target.choice ? `localcert trust install --stores ${store.id}` : target.choice.hint
+            return {store: store.id, location: target.location, status: present ? 'present' : 'absent', ...(hint ? {hint} : {}), ...(others.length ? {otherLocalcertRoots: others} : {})}
+          } catch (error) {
+            return failure(store.id, target.location, error)
+          }
+        }),
+      )
+      return [...checked, ...rows]
+    }),
+  )
+  return rows.flat()
+}
+
+async function wanted(target: StoreTarget, options: TrustRunOptions): Promise<{go: boolean; hint?: string}> {
+  const choice = target.choice
+  if (!choice || choice.install === 'yes') return {go: true}
+  if (choice.install === 'no') return {go: false, hint: choice.hint}
+  if (options.stores?.includes(target.store)) return {go: true}
+  const yes = choice.question && options.confirm ? await options.confirm(choice.question) : false
+  return {go: yes, hint: choice.hint}
+}
+
+async function attempt(ctx: TrustContext, store: StoreId, target: StoreTarget, work: () => Promise<ReportStatus>): Promise<StoreReport> {
+  ctx.planned = []
+  try {
+    const status = await work()
+    const hint = status === 'installed' || status === 'already-present' ? target.note : undefined
+    return {store, location: target.location, status, ...(status === 'planned' ? {commands: [...ctx.planned]} : {}), ...(hint ? {hint} : {})}
+  } catch (error) {
+    const report = failure(store, target.location, error)
+    if (error instanceof VerificationError) report.message = `verification failed: ${error.message}`
+    if (ctx.planned.length) report.commands = [...ctx.planned]
+    return report
+  }
+}
+
+/**
+ * Trusts `root` in every selected store found on this machine; one store's failure never stops the others
+ * (Java is best effort by construction). Each store is verified after the change, not trusted on exit codes.
+ * @example const rows = await installRoot(root, {localcertHome: home, log: console.error})
+ */
+export async function installRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
+  const ctx = contextFor(options)
+  const reports: StoreReport[] = []
+  for (const {store, targets, rows} of await detectAll(ctx, options)) {
+    for (const target of targets) {
+      const {go, hint} = await wanted(target, options)
+      if (!go) {
+        reports.push({store: store.id, location: target.location, status: 'skipped', ...(hint ? {hint} : {})})
+        continue
+      }
+      reports.push(
+        await attempt(ctx, store.id, target, async () => {
+          if (await hasRoot(target, root)) {
+            if (!ctx.dryRun) await target.verify(root, true)
+            return 'already-present'
+          }
+          await target.install(root)
+          if (ctx.dryRun) return 'planned'
+          await target.verify(root, true)
+          return 'installed'
+        }),
+      )
+    }
+    reports.push(...rows)
+  }
+  return reports
+}
+
+/**
+ * Removes every copy of `root` from every store found (opt-in places included), verifying each one after.
+ * @example const rows = await uninstallRoot(root, {localcertHome: home})
+ */
+export async function uninstallRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
+  const ctx = contextFor(options)
+  const reports: StoreReport[] = []
+  for (const {store, targets, rows} of await detectAll(ctx, options)) {
+    for (const target of targets) {
+      reports.push(
+        await attempt(ctx, store.id, target, async () => {
+          const present = (await target.list()).some((cert) => cert.fingerprint === root.fingerprint)
+          const leftovers = (await target.leftovers?.(root)) ?? []
+          if (!present && leftovers.length === 0) return 'already-absent'
+          await target.uninstall(root)
+          if (ctx.dryRun) return 'planned'
+          await target.verify(root, false)
+          return 'removed'
+        }),
+      )
+    }
+    reports.push(...rows)
+  }
+  return reports
+}
+
+/**
+ * Finds a root by (a prefix of) its SHA-256 fingerprint in the stores themselves, for removing a root whose
+ * file is gone (an old CA deleted by hand). Undefined when no store holds it (already gone).
+ * @example const root = await rootFromStores('3f9a0c…', {localcertHome: home})
+ */
+export async function rootFromStores(fingerprint: string, options: TrustRunOptions): Promise<TrustRoot | undefined> {
+  const wantedPrefix = fingerprint.toLowerCase().replace(/[^0-9a-f]/g, '')
+  if (wantedPrefix.length < 16) throw new LocalcertError('INVALID_ARGUMENT', '--fingerprint needs at least 16 hex digits of the SHA-256 fingerprint', '`localcert trust status` shows the fingerprints of the localcert roots it finds')
+  const ctx = contextFor(options)
+  for (const {targets} of await detectAll(ctx, options)) {
+    for (const target of targets) {
+      const match = (await target.list().catch(() => [] as StoredCert[])).find((cert) => cert.fingerprint.startsWith(wantedPrefix))
+      if (match) return parseRoot(match.pem, `the certificate ${shortFingerprint(match.fingerprint)} found in ${target.location}`)
+    }
+  }
+  return undefined
+}
