@@ -37,6 +37,10 @@ export interface AcmeContext {
   /** Real http-01 / tls-alpn-01 validation against loopback instead of pre-authorized names. */
   validate?: ValidationPorts
   emit: (event: AcmeEvent) => void
+  /** Challenge validations running now, by `order/authz/type`: a second POST waits for the first instead of starting another. */
+  validations: Map<string, Promise<void>>
+  /** Each account key's DER SubjectPublicKeyInfo (finalize refuses a CSR for the account key), computed once per key. */
+  accountSpki: WeakMap<JWK, Buffer>
 }
 
 /** One verified request: who signed it, what they sent, and the URLs of the origin they used. */

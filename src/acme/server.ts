@@ -1,10 +1,9 @@
 import https from 'node:https'
-import {LocalcertError} from '../errors.js'
 import {ensurePrivateDir} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
 import {CaView} from './ca-view.js'
 import type {AcmeContext, AcmeEvent} from './context.js'
-import {acmePaths, DEFAULT_ACME_PORT, ensureEab, readEab, readEndpoint, removeEndpoint, writeEndpoint, type EabCredentials} from '../state/discovery.js'
+import {acmePaths, claimAcmeState, DEFAULT_ACME_PORT, ensureEab, readEab, removeEndpoint, writeEndpoint, type EabCredentials} from '../state/discovery.js'
 import {createFront} from './front/front.js'
 import {bracketHost, hostPort} from '../lib/host.js'
 import {closeServer, isWildcard, listenAll, LOOPBACK_HOSTS} from './front/listen.js'
@@ -59,18 +58,6 @@ export interface AcmeServer {
   close(): Promise<void>
 }
 
-/** Homes served by this process: two servers on one store would interleave their journals. */
-const servedHomes = new Set<string>()
-
-async function claimHome(home: string): Promise<void> {
-  const running = await readEndpoint(home)
-  if (servedHomes.has(home) || (running && running.pid !== process.pid)) {
-    const where = running ? ` at ${running.directoryUrl} (pid ${running.pid})` : ' in this process'
-    throw new LocalcertError('ACME_ALREADY_RUNNING', `an ACME server for ${home} is already running${where}`, 'use that one (`localcert env` prints its settings) or stop it first')
-  }
-  servedHomes.add(home)
-}
-
 /**
  * Starts the ACME endpoint (RFC 8555) over HTTPS with a certificate from the local CA, on loopback unless `hosts`
  * says otherwise. Creates the CA (and EAB credentials) on first use; state persists in `<home>/acme/`.
@@ -82,8 +69,8 @@ async function claimHome(home: string): Promise<void> {
 export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<AcmeServer> {
   const home = await resolveHome(options.home)
   await ensurePrivateDir(home)
-  await claimHome(home)
-  const cleanups: Array<() => Promise<void> | void> = [() => void servedHomes.delete(home)]
+  const release = await claimAcmeState(home)
+  const cleanups: Array<() => Promise<void> | void> = [release]
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step()
   }
@@ -112,6 +99,8 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
       eab,
       validate: options.validate ? {httpPort: options.httpPort ?? 80, tlsPort: options.tlsPort ?? 443} : undefined,
       emit,
+      validations: new Map(),
+      accountSpki: new WeakMap(),
     }
     const allowedHosts = explicit?.some(isWildcard) ? undefined : new Set(['localhost', '127.0.0.1', '[::1]', ...namedHosts.map(bracketHost).map((host) => host.toLowerCase())])
     const front = createFront(ctx, {allowedHosts, maxBodyBytes: options.maxBodyBytes})

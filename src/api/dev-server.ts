@@ -53,7 +53,8 @@ function cacheFile(home: string, names: string[], keyType: string, days: number)
  */
 export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions = {}): Promise<HttpsOptions> {
   const home = await resolveHome(options.home)
-  const normalised = parseNames(names).map((name) => name.value)
+  const parsed = parseNames(names)
+  const normalised = parsed.map((name) => name.value)
   const ca = await currentAuthority(home)
   const keyType = options.keyType ?? ca?.meta.keyType ?? 'ecdsa'
   const days = options.days ?? DEV_DEFAULT_DAYS
@@ -70,7 +71,7 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial}
     }
   }
-  const leaf = await issueCertificate(normalised, {home, keyType, days, source: 'api'})
+  const leaf = await issueCertificate(parsed, {home, keyType, days, source: 'api'})
   const entry: CachedLeaf = {
     names: normalised,
     rootFingerprint: leaf.rootFingerprint,

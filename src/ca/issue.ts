@@ -1,7 +1,7 @@
 import {stat} from 'node:fs/promises'
 import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, type CreateOptions} from './authority.js'
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from './leaf.js'
-import {parseNames, type SubjectName} from './names.js'
+import {subjectNames, type SubjectName} from './names.js'
 import {assertAllowed} from './policy.js'
 import {recordIssued} from '../state/inventory.js'
 import {caPaths, resolveHome} from '../state/paths.js'
@@ -65,7 +65,11 @@ export async function currentAuthority(home: string): Promise<Authority | undefi
   return ca
 }
 
-/** The CA for one issuance: the current one when its intermediate is fit for this leaf, else opened (created, renewed). */
+/**
+ * The CA for one issuance: the current one when its intermediate is fit for this leaf, else opened (created,
+ * renewed). A CA about to be created checks the names against the policy it would get first, so a bad request
+ * creates nothing.
+ */
 async function authorityFor(home: string, options: IssueOptions, validUntil: Date, names: SubjectName[]): Promise<Authority & {created: boolean}> {
   const current = await currentAuthority(home)
   if (current && !intermediateNeedsRenewal(current.meta, Date.now(), validUntil)) return {...current, created: false}
@@ -77,20 +81,14 @@ async function authorityFor(home: string, options: IssueOptions, validUntil: Dat
  * first (nothing is created for a bad request), opens or creates the CA, issues, records it.
  * @example const {chainPem, keyPem} = await issueCertificate(['app.localhost'])
  */
-export async function issueCertificate(names: readonly string[], options: IssueOptions = {}): Promise<IssueResult> {
+export async function issueCertificate(names: readonly string[] | readonly SubjectName[], options: IssueOptions = {}): Promise<IssueResult> {
   const home = await resolveHome(options.home)
   const days = validateDays(options.days)
   const csr = options.csr === undefined ? undefined : typeof options.csr === 'object' && 'csr' in options.csr ? options.csr : await parseCsr(options.csr)
-  const parsed = csr ? csr.names : parseNames(names)
+  const parsed = csr ? csr.names : subjectNames(names)
   const {notAfter} = leafValidity(days, options.now)
   const ca = await authorityFor(home, options, notAfter, parsed)
-  let leaf: IssuedLeaf
-  if (csr) {
-    leaf = await signCsr(ca, csr, options)
-  } else {
-    assertAllowed(ca.meta.policy, parsed)
-    leaf = await issueLeaf(ca, names, options)
-  }
+  const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, parsed, options)
   await recordIssued(ca.paths.inventory, {
     serial: leaf.serial,
     names: leaf.names.map((name) => name.value),

@@ -5,7 +5,7 @@ import {sha256Hex} from '../lib/hash.js'
 import {toPem} from '../lib/pem.js'
 import {encodeLeaf} from './leaf-der.js'
 import {assertAllowed} from './policy.js'
-import {parseNames, wildcardWarnings, type SubjectName} from './names.js'
+import {parseNames, subjectNames, wildcardWarnings, type SubjectName} from './names.js'
 import {randomSerial} from './serial.js'
 import {LEAF_ORGANIZATION} from './subject.js'
 import {loadX509} from './x509.js'
@@ -93,12 +93,13 @@ function buildLeaf(ca: Authority, names: SubjectName[], spki: Buffer, options: L
 }
 
 /**
- * Issues a leaf with a fresh key for `names` (DNS, wildcard, IP, email, URI), after checking every name
- * against the CA's policy. Throws before doing any work if a name is malformed or not allowed.
+ * Issues a leaf with a fresh key for `names` (DNS, wildcard, IP, email, URI, as text or already parsed), after
+ * checking every name against the CA's policy: the one check every issuance passes. Throws before doing any work
+ * if a name is malformed or not allowed.
  * @example const leaf = await issueLeaf(ca, ['app.localhost', '127.0.0.1'])
  */
-export async function issueLeaf(ca: Authority, inputs: readonly string[], options: LeafOptions = {}): Promise<IssuedLeaf> {
-  const names = parseNames(inputs)
+export async function issueLeaf(ca: Authority, inputs: readonly string[] | readonly SubjectName[], options: LeafOptions = {}): Promise<IssuedLeaf> {
+  const names = subjectNames(inputs)
   assertAllowed(ca.meta.policy, names)
   validateDays(options.days)
   const keyType = options.keyType ?? ca.meta.keyType
@@ -172,8 +173,8 @@ function checkCsrKey(parsed: ParsedCsr): void {
 }
 
 /**
- * Signs a CSR: the key never leaves the requester's tool. Names come from the CSR (or `overrideNames`,
- * which ACME uses after checking them against the order).
+ * Signs a CSR: the key never leaves the requester's tool. Names come from the parsed CSR (ACME finalize replaces
+ * them with the order's identifiers after checking that both match), checked once against the CA's policy.
  */
 export async function signCsr(ca: Authority, input: string | Uint8Array | ParsedCsr, options: LeafOptions = {}): Promise<IssuedLeaf> {
   const parsed = typeof input === 'object' && 'csr' in input ? input : await parseCsr(input)

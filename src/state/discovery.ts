@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {rm} from 'node:fs/promises'
+import {rm, writeFile} from 'node:fs/promises'
+import {LocalcertError} from '../errors.js'
 import path from 'node:path'
 import {ensurePrivateDir, readJson, writeFileSafely} from './files.js'
 import {withLock} from './lock.js'
@@ -14,7 +15,7 @@ export const DEFAULT_ACME_PORT = 8555
  */
 export function acmePaths(home: string) {
   const dir = path.join(home, 'acme')
-  return {dir, endpoint: path.join(dir, 'endpoint.json'), eab: path.join(dir, 'eab.json')}
+  return {dir, endpoint: path.join(dir, 'endpoint.json'), eab: path.join(dir, 'eab.json'), claim: path.join(dir, 'server.json')}
 }
 
 export interface EndpointInfo {
@@ -93,6 +94,45 @@ export async function writeEndpoint(home: string, info: EndpointInfo): Promise<v
 export async function removeEndpoint(home: string, port: number, pid = process.pid): Promise<void> {
   const info = await readJson<EndpointInfo>(acmePaths(home).endpoint).catch(() => undefined)
   if (info && info.pid === pid && info.port === port) await rm(acmePaths(home).endpoint, {force: true})
+}
+
+interface ServerClaim {
+  pid: number
+  token: string
+  startedAt: string
+}
+
+/**
+ * Claims the ACME state of `home` for one server, in this process or any other: two servers on one store would
+ * interleave their journals. `<home>/acme/server.json` is created exclusively (O_EXCL) and names the claiming
+ * process; a claim whose process is gone (a killed server) is taken over. Resolves to the release function.
+ * @example const release = await claimAcmeState(home); … await release()
+ */
+export async function claimAcmeState(home: string): Promise<() => Promise<void>> {
+  const file = acmePaths(home).claim
+  await ensurePrivateDir(acmePaths(home).dir)
+  const mine: ServerClaim = {pid: process.pid, token: randomBytes(8).toString('hex'), startedAt: new Date().toISOString()}
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(file, JSON.stringify(mine) + '\n', {mode: 0o600, flag: 'wx'})
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const held = await readJson<ServerClaim>(file).catch(() => undefined)
+      if (attempt < 2 && (!held || !alive(held.pid))) {
+        await rm(file, {force: true})
+        continue
+      }
+      const endpoint = await readEndpoint(home)
+      const where = endpoint ? ` at ${endpoint.directoryUrl}` : ''
+      const who = held?.pid === process.pid ? 'in this process' : `(pid ${held?.pid ?? 'unknown'})`
+      throw new LocalcertError('ACME_ALREADY_RUNNING', `an ACME server for ${home} is already running${where} ${who}`, `use that one (\`localcert env\` prints its settings) or stop it first; if no localcert serve runs, delete ${file}`)
+    }
+  }
+  return async () => {
+    const held = await readJson<ServerClaim>(file).catch(() => undefined)
+    if (held?.token === mine.token) await rm(file, {force: true})
+  }
 }
 
 export async function readAcmeEnv(home: string): Promise<AcmeEnv> {

@@ -1,21 +1,14 @@
+import type {Authority} from '../ca/authority.js'
 import {LocalcertError} from '../errors.js'
 import {createContext, type ContextInit} from './context.js'
-import {javaStore} from './stores/java.js'
-import {linuxSystemStore} from './stores/system.js'
-import {keychainStore} from './stores/keychain.js'
-import {nssStore} from './stores/nss.js'
+import {STORES} from './stores/index.js'
 import {isLocalcertSubject, parseRoot, shortFingerprint, type StoredCert, type TrustRoot} from './root.js'
-import {runtimesStore} from './stores/runtimes.js'
 import {hasRoot, OS_STORES, VerificationError, type StoreId, type StoreTarget, type TrustContext, type TrustStore} from './store.js'
-import {windowsStore} from './stores/windows.js'
-import {wslWindowsStore} from './stores/wsl.js'
 
 export type {StoreId, TrustRoot}
 export {loadTrustRoot, parseRoot} from './root.js'
 export {STORE_IDS} from './store.js'
 
-/** Order matters: the system store first (Debian's hook feeds Java from it), Java after it, runtimes last. */
-const STORES: TrustStore[] = [linuxSystemStore, keychainStore, windowsStore, wslWindowsStore, nssStore, javaStore, runtimesStore]
 
 export interface TrustRunOptions extends ContextInit {
   /** Only these stores (default: every store that applies to this machine). */
@@ -209,4 +202,33 @@ export async function rootFromStores(fingerprint: string, options: TrustRunOptio
     }
   }
   return undefined
+}
+
+export interface InstallEverywhereOptions {
+  /** Answer yes to every question (the Windows side of WSL is then included). */
+  yes: boolean
+  /** Progress and explanations for the user (sudo reasons, dialogs to expect). */
+  log: (line: string) => void
+  /** Asks the user a yes/no question; without it (and without --yes) opt-in places are skipped. */
+  confirm?: (question: string) => Promise<boolean>
+  /** macOS: the System keychain instead of the login keychain. */
+  systemKeychain?: boolean
+  /** Windows: LocalMachine\\Root (elevated, no dialog) instead of CurrentUser\\Root. */
+  machine?: boolean
+}
+
+/**
+ * What `localcert setup` does after creating the CA: trust its root in every store found on this machine.
+ * Never throws for one store's failure: each row says what happened there (Java is best effort).
+ * @example const rows = await installEverywhere(ca, {yes: false, log: console.error})
+ */
+export async function installEverywhere(ca: Authority, options: InstallEverywhereOptions): Promise<StoreReport[]> {
+  const root = parseRoot(ca.rootPem, ca.paths.rootCert)
+  return installRoot(root, {
+    localcertHome: ca.home,
+    log: options.log,
+    confirm: options.yes ? async () => true : options.confirm,
+    systemKeychain: options.systemKeychain ?? false,
+    machine: options.machine ?? false,
+  })
 }

@@ -86,7 +86,7 @@ async function authenticate(req: IncomingMessage, ctx: AcmeContext, route: Route
     checkJwk(key, jws.header.alg)
   } else {
     const id = accountIdFromKid(jws.header.kid!)
-    account = id === undefined ? undefined : ctx.store.accounts.get(id)
+    account = id === undefined ? undefined : ctx.store.account(id)
     if (!account) throw new AcmeProblem('accountDoesNotExist', `no account ${JSON.stringify(jws.header.kid)} on this server; register again with newAccount`)
     if (account.status !== 'valid') throw new AcmeProblem('unauthorized', 'this account is deactivated', {status: 401})
     key = account.jwk

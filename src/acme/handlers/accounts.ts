@@ -106,7 +106,7 @@ export function updateAccount(req: SignedRequest, ctx: AcmeContext, id: string):
 export function listOrders(req: SignedRequest, ctx: AcmeContext, id: string, cursor: number): Reply {
   const account = ownAccount(req, id)
   const ids = ctx.store.ordersOf(account.id).filter((orderId) => {
-    const order = ctx.store.orders.get(orderId)
+    const order = ctx.store.order(orderId)
     return order !== undefined && orderStatus(order) !== 'invalid'
   })
   const page = ids.slice(cursor, cursor + ORDERS_PAGE)

@@ -10,7 +10,7 @@ const PEM_CHAIN = 'application/pem-certificate-chain'
  * @example await downloadCertificate(ctx, id) // {status: 200, body: '-----BEGIN CERTIFICATE-----…', contentType: PEM_CHAIN}
  */
 export async function downloadCertificate(ctx: AcmeContext, id: string): Promise<Reply> {
-  const record = ctx.store.certificates.get(id)
+  const record = ctx.store.certificate(id)
   const pem = record ? await ctx.store.chainPem(id) : undefined
   if (!record || !pem) throw new AcmeProblem('malformed', `certificate ${id} does not exist (or has expired)`, {status: 404})
   return {status: 200, body: pem, contentType: PEM_CHAIN}

@@ -1,6 +1,5 @@
 import {createPublicKey, randomBytes} from 'node:crypto'
 import {isIP} from 'node:net'
-import type {JWK} from 'jose'
 import {issueCertificate} from '../../ca/issue.js'
 import {parseCsr, type ParsedCsr} from '../../ca/leaf.js'
 import {normaliseDnsName, normaliseIp, type SubjectName} from '../../ca/names.js'
@@ -13,11 +12,9 @@ import {orderJson, orderStatus, ownOrder} from './orders.js'
 import {AcmeProblem} from '../problems.js'
 import {resolveProfile} from '../profiles.js'
 
-const spkiCache = new WeakMap<JWK, Buffer>()
-
-function accountSpki(account: Account): Buffer {
-  let der = spkiCache.get(account.jwk)
-  if (!der) spkiCache.set(account.jwk, (der = createPublicKey({key: account.jwk as import('node:crypto').JsonWebKey, format: 'jwk'}).export({type: 'spki', format: 'der'})))
+function accountSpki(ctx: AcmeContext, account: Account): Buffer {
+  let der = ctx.accountSpki.get(account.jwk)
+  if (!der) ctx.accountSpki.set(account.jwk, (der = createPublicKey({key: account.jwk as import('node:crypto').JsonWebKey, format: 'jwk'}).export({type: 'spki', format: 'der'})))
   return der
 }
 
@@ -28,8 +25,8 @@ function decodeCsr(value: unknown): Uint8Array {
 }
 
 /** parseCsr applied the key rules every browser needs; ACME adds: never the account key (RFC 8555 §11.1). */
-function checkKey(parsed: ParsedCsr, account: Account): void {
-  if (Buffer.from(parsed.publicKey.rawData).equals(accountSpki(account))) throw new AcmeProblem('badCSR', 'the CSR uses the account key; certificates need a key of their own')
+function checkKey(ctx: AcmeContext, parsed: ParsedCsr, account: Account): void {
+  if (Buffer.from(parsed.publicKey.rawData).equals(accountSpki(ctx, account))) throw new AcmeProblem('badCSR', 'the CSR uses the account key; certificates need a key of their own')
 }
 
 /** The CSR's names: SAN dNSName/iPAddress plus the CN (RFC 8555 §7.4 allows either), as "type:value" keys. */
@@ -51,12 +48,12 @@ async function csrNames(parsed: ParsedCsr): Promise<Set<string>> {
   return names
 }
 
-async function checkedCsr(value: unknown, order: Order, account: Account): Promise<ParsedCsr> {
+async function checkedCsr(ctx: AcmeContext, value: unknown, order: Order, account: Account): Promise<ParsedCsr> {
   let parsed: ParsedCsr
   let names: Set<string>
   try {
     parsed = await parseCsr(decodeCsr(value))
-    checkKey(parsed, account)
+    checkKey(ctx, parsed, account)
     names = await csrNames(parsed)
   } catch (error) {
     if (isLocalcertError(error)) throw new AcmeProblem('badCSR', `${error.message}${error.hint ? ` (${error.hint})` : ''}`)
@@ -88,9 +85,9 @@ export async function finalizeOrder(req: SignedRequest, ctx: AcmeContext, orderI
   if (!req.payload) throw new AcmeProblem('malformed', 'finalize needs a JSON payload {"csr": ...}')
   order.status = 'processing'
   try {
-    const csr = await checkedCsr(req.payload.csr, order, req.account!)
+    const csr = await checkedCsr(ctx, req.payload.csr, order, req.account!)
     const profile = resolveProfile(order.profile)
-    const issued = await issueCertificate(order.identifiers.map((identifier) => identifier.value), {home: ctx.home, days: profile.days, csr, source: 'acme'})
+    const issued = await issueCertificate(csr.names, {home: ctx.home, days: profile.days, csr, source: 'acme'})
     const record: CertificateRecord = {
       id: randomBytes(12).toString('base64url'),
       accountId: order.accountId,

@@ -77,7 +77,7 @@ function authzJson(order: Order, index: number, urls: Urls) {
 
 /** The order with this id if the signing account owns it: 404 when unknown, unauthorized when someone else's. */
 export function ownOrder(req: SignedRequest, ctx: AcmeContext, id: string): Order {
-  const order = ctx.store.orders.get(id)
+  const order = ctx.store.order(id)
   if (!order) throw new AcmeProblem('malformed', `order ${id} does not exist (or expired)`, {status: 404})
   if (order.accountId !== req.account!.id) throw new AcmeProblem('unauthorized', `order ${id} belongs to another account`)
   return order
@@ -89,7 +89,7 @@ function checkReplaces(req: SignedRequest, ctx: AcmeContext, value: unknown, nam
   if (!cert) throw new AcmeProblem('malformed', `"replaces" names a certificate this server does not know: ${value}`)
   if (cert.accountId !== req.account!.id) throw new AcmeProblem('unauthorized', 'the certificate in "replaces" was issued to another account')
   if (!cert.names.some((name) => names.has(name))) throw new AcmeProblem('malformed', 'the certificate in "replaces" shares no identifier with this order')
-  const replacer = cert.replacedBy ? ctx.store.orders.get(cert.replacedBy) : undefined
+  const replacer = cert.replacedBy ? ctx.store.order(cert.replacedBy) : undefined
   if (replacer && orderStatus(replacer) !== 'invalid') {
     throw new AcmeProblem('alreadyReplaced', `the certificate ${value} is already being replaced by order ${replacer.id}`)
   }
@@ -131,11 +131,7 @@ export function newOrder(req: SignedRequest, ctx: AcmeContext): Reply {
     ...(typeof payload.replaces === 'string' ? {replaces: payload.replaces} : {}),
   }
   ctx.store.saveOrder(order)
-  if (replacedId) {
-    const cert = ctx.store.certificates.get(replacedId)!
-    cert.replacedBy = order.id
-    ctx.store.saveCertificate(cert)
-  }
+  if (replacedId) ctx.store.markReplaced(replacedId, order.id)
   return {status: 201, body: orderJson(order, req.urls), location: req.urls.order(order.id)}
 }
 
@@ -163,8 +159,6 @@ export function postAuthz(req: SignedRequest, ctx: AcmeContext, orderId: string,
   return {status: 200, body: authzJson(order, index, req.urls)}
 }
 
-const inflight = new Map<string, Promise<void>>()
-
 /** POST to a challenge: `{}` asks us to validate it now; the answer carries the final state (RFC 8555 §7.5.1). */
 export async function postChallenge(req: SignedRequest, ctx: AcmeContext, orderId: string, indexText: string, type: string): Promise<Reply> {
   const order = ownOrder(req, ctx, orderId)
@@ -173,9 +167,9 @@ export async function postChallenge(req: SignedRequest, ctx: AcmeContext, orderI
   if (!challenge) throw new AcmeProblem('malformed', `this authorization has no ${type} challenge`, {status: 404})
   const key = `${order.id}/${index}/${type}`
   if (req.payload && challenge.status === 'pending' && authzStatus(order, authz) === 'pending' && ctx.validate) {
-    if (!inflight.has(key)) inflight.set(key, runValidation(ctx, order, authz, challenge, req.account!.thumbprint).finally(() => inflight.delete(key)))
+    if (!ctx.validations.has(key)) ctx.validations.set(key, runValidation(ctx, order, authz, challenge, req.account!.thumbprint).finally(() => ctx.validations.delete(key)))
   }
-  await inflight.get(key)
+  await ctx.validations.get(key)
   return {status: 200, body: challengeJson(order, index, challenge, req.urls), links: [`<${req.urls.authz(order.id, index)}>;rel="up"`]}
 }
 

@@ -22,9 +22,9 @@ const serialKey = (hex: string) => hex.toLowerCase().replace(/^0+/, '')
  * @example const store = await AcmeStore.open(path.join(home, 'acme')); store.saveOrder(order)
  */
 export class AcmeStore {
-  readonly accounts = new Map<string, Account>()
-  readonly orders = new Map<string, Order>()
-  readonly certificates = new Map<string, CertificateRecord>()
+  private readonly accounts = new Map<string, Account>()
+  private readonly orders = new Map<string, Order>()
+  private readonly certificates = new Map<string, CertificateRecord>()
   private readonly byThumbprint = new Map<string, string>()
   private readonly ordersByAccount = new Map<string, Set<string>>()
   private readonly bySerial = new Map<string, string>()
@@ -51,6 +51,18 @@ export class AcmeStore {
 
   snapshot(): Snapshot {
     return {version: 1, accounts: [...this.accounts.values()], orders: [...this.orders.values()], certificates: [...this.certificates.values()]}
+  }
+
+  account(id: string): Account | undefined {
+    return this.accounts.get(id)
+  }
+
+  order(id: string): Order | undefined {
+    return this.orders.get(id)
+  }
+
+  certificate(id: string): CertificateRecord | undefined {
+    return this.certificates.get(id)
   }
 
   accountByThumbprint(thumbprint: string): Account | undefined {
@@ -85,6 +97,14 @@ export class AcmeStore {
     this.indexCertificate(record)
     this.record({k: 'cert', v: record})
     if (fresh && this.certificates.size > this.limits.maxCertificates) this.enforceCaps(now)
+  }
+
+  /** Records that `orderId` replaces the certificate `certificateId` (RFC 9773 §5). */
+  markReplaced(certificateId: string, orderId: string): void {
+    const cert = this.certificates.get(certificateId)
+    if (!cert) return
+    cert.replacedBy = orderId
+    this.saveCertificate(cert)
   }
 
   certificateBySerial(serialHex: string): CertificateRecord | undefined {

@@ -116,6 +116,7 @@ export const runtimesStore: TrustStore = {
   title: 'Runtimes (localcert env)',
   appliesTo: () => true,
   async detect(ctx) {
-    return {targets: [new RuntimeBundleTarget(ctx), ...(await shellProfileTargets(ctx))], missing: []}
+    const bundle = new RuntimeBundleTarget(ctx)
+    return {targets: [bundle, ...(await shellProfileTargets(ctx, () => bundle.list()))], missing: []}
   },
 }

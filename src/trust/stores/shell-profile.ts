@@ -100,14 +100,15 @@ export class ShellProfileTarget implements StoreTarget {
   }
 }
 
-/** The current shell's profile (for install), plus every other profile that already carries our line. */
-export async function shellProfileTargets(ctx: TrustContext): Promise<ShellProfileTarget[]> {
-  const {RuntimeBundleTarget} = await import('./runtimes.js')
-  const bundle = new RuntimeBundleTarget(ctx)
+/**
+ * The current shell's profile (for install), plus every other profile that already carries our line; `bundleRoots`
+ * lists the roots the runtime bundle holds (a profile line is worth something only while it holds ours).
+ */
+export async function shellProfileTargets(ctx: TrustContext, bundleRoots: () => Promise<StoredCert[]>): Promise<ShellProfileTarget[]> {
   const current = (ctx.options.shell as ShellName | undefined) ?? detectShell(ctx.env, ctx.platform)
   const targets: ShellProfileTarget[] = []
   for (const shell of SHELLS) {
-    const target = new ShellProfileTarget(ctx, shell, () => bundle.list())
+    const target = new ShellProfileTarget(ctx, shell, bundleRoots)
     if (shell === current || (await target.hasLine())) targets.push(target)
   }
   return targets

@@ -140,7 +140,7 @@ class LinuxSystemTarget implements StoreTarget {
   }
 }
 
-export const linuxSystemStore: TrustStore = {
+export const systemStore: TrustStore = {
   id: 'system',
   title: 'Linux system store',
   appliesTo: (ctx) => ctx.platform === 'linux',

@@ -6,7 +6,7 @@ import {withRootFile} from '../root-file.js'
 import {VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
 
 /** How we reach Windows: natively, or from inside WSL through interop (`powershell.exe`, `certutil.exe`, wslpath). */
-export interface WindowsHost {
+interface WindowsHost {
   fromWsl: boolean
   /** A Linux path as Windows programs see it (identity on Windows). */
   hostPath(ctx: TrustContext, file: string): Promise<string>
@@ -14,13 +14,29 @@ export interface WindowsHost {
 
 const NATIVE_WINDOWS: WindowsHost = {fromWsl: false, hostPath: async (_ctx, file) => file}
 
+const FROM_WSL: WindowsHost = {
+  fromWsl: true,
+  async hostPath(ctx, file) {
+    const result = await ctx.read('wslpath', ['-w', file])
+    if (result.exitCode !== 0) throw new LocalcertError('COMMAND_FAILED', `wslpath could not translate ${file} for Windows`, 'check that WSL interop is enabled')
+    return result.stdout.trim()
+  },
+}
+
+/** True inside WSL: the browser usually runs on Windows, so trusting the root in Linux alone is not enough. */
+async function isWsl(ctx: TrustContext): Promise<boolean> {
+  if (ctx.platform !== 'linux') return false
+  if (ctx.env.WSL_DISTRO_NAME || (await ctx.fs.exists('/proc/sys/fs/binfmt_misc/WSLInterop'))) return true
+  return /microsoft/i.test((await ctx.fs.readText('/proc/version')) ?? '')
+}
+
 const POWERSHELL = ['-NoProfile', '-NonInteractive', '-Command']
 
 /**
  * CurrentUser\Root (no elevation; Windows asks the user to confirm each change in a Security Warning dialog) or
  * LocalMachine\Root (--machine: needs an elevated terminal, no dialog, and Windows services see it).
  */
-export class WindowsStoreTarget implements StoreTarget {
+class WindowsStoreTarget implements StoreTarget {
   readonly store = 'windows' as const
   readonly location: string
   readonly choice: StoreTarget['choice']
@@ -90,11 +106,20 @@ export class WindowsStoreTarget implements StoreTarget {
   }
 }
 
+/**
+ * Windows: CurrentUser\Root and LocalMachine\Root natively; inside WSL, the Windows side's CurrentUser\Root through
+ * interop, only when the user agrees (or names `windows` in --stores).
+ */
 export const windowsStore: TrustStore = {
   id: 'windows',
   title: 'Windows certificate store',
-  appliesTo: (ctx) => ctx.platform === 'win32',
+  appliesTo: (ctx) => ctx.platform === 'win32' || ctx.platform === 'linux',
   async detect(ctx) {
-    return {targets: [new WindowsStoreTarget(ctx, 'CurrentUser'), new WindowsStoreTarget(ctx, 'LocalMachine')], missing: []}
+    if (ctx.platform === 'win32') return {targets: [new WindowsStoreTarget(ctx, 'CurrentUser'), new WindowsStoreTarget(ctx, 'LocalMachine')], missing: []}
+    if (!(await isWsl(ctx))) return {targets: [], missing: []}
+    if (!(await ctx.which('powershell.exe')) || !(await ctx.which('certutil.exe'))) {
+      return {targets: [], missing: [{location: 'Windows (from WSL)', message: 'WSL interop is off (powershell.exe / certutil.exe not on PATH)', hint: 'enable interop, or run `localcert trust install --root <root.pem>` on Windows itself'}]}
+    }
+    return {targets: [new WindowsStoreTarget(ctx, 'CurrentUser', FROM_WSL)], missing: []}
   },
 }
