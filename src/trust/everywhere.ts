@@ -128,36 +128,39 @@ async function attempt(ctx: TrustContext, store: StoreId, target: StoreTarget, w
 }
 
 /**
+ * Runs `work` on every place of every selected store, one after the other (stores that need sudo or a dialog must
+ * not ask at once), then the rows of places a store knows of but cannot use.
+ */
+async function eachTarget(ctx: TrustContext, options: TrustRunOptions, work: (store: StoreId, target: StoreTarget) => Promise<StoreReport>): Promise<StoreReport[]> {
+  const reports: StoreReport[] = []
+  for (const {store, targets, rows} of await detectAll(ctx, options)) {
+    for (const target of targets) reports.push(await work(store.id, target))
+    reports.push(...rows)
+  }
+  return reports
+}
+
+/**
  * Trusts `root` in every selected store found on this machine; one store's failure never stops the others
  * (Java is best effort by construction). Each store is verified after the change, not trusted on exit codes.
  * @example const rows = await installRoot(root, {localcertHome: home, log: console.error})
  */
 export async function installRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
   const ctx = contextFor(options)
-  const reports: StoreReport[] = []
-  for (const {store, targets, rows} of await detectAll(ctx, options)) {
-    for (const target of targets) {
-      const {go, hint} = await wanted(target, options)
-      if (!go) {
-        reports.push({store: store.id, location: target.location, status: 'skipped', ...(hint ? {hint} : {})})
-        continue
+  return eachTarget(ctx, options, async (store, target) => {
+    const {go, hint} = await wanted(target, options)
+    if (!go) return {store, location: target.location, status: 'skipped', ...(hint ? {hint} : {})}
+    return attempt(ctx, store, target, async () => {
+      if (await hasRoot(target, root)) {
+        if (!ctx.dryRun) await target.verify(root, true)
+        return 'already-present'
       }
-      reports.push(
-        await attempt(ctx, store.id, target, async () => {
-          if (await hasRoot(target, root)) {
-            if (!ctx.dryRun) await target.verify(root, true)
-            return 'already-present'
-          }
-          await target.install(root)
-          if (ctx.dryRun) return 'planned'
-          await target.verify(root, true)
-          return 'installed'
-        }),
-      )
-    }
-    reports.push(...rows)
-  }
-  return reports
+      await target.install(root)
+      if (ctx.dryRun) return 'planned'
+      await target.verify(root, true)
+      return 'installed'
+    })
+  })
 }
 
 /**
@@ -166,24 +169,17 @@ export async function installRoot(root: TrustRoot, options: TrustRunOptions): Pr
  */
 export async function uninstallRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
   const ctx = contextFor(options)
-  const reports: StoreReport[] = []
-  for (const {store, targets, rows} of await detectAll(ctx, options)) {
-    for (const target of targets) {
-      reports.push(
-        await attempt(ctx, store.id, target, async () => {
-          const present = (await target.list()).some((cert) => cert.fingerprint === root.fingerprint)
-          const leftovers = (await target.leftovers?.(root)) ?? []
-          if (!present && leftovers.length === 0) return 'already-absent'
-          await target.uninstall(root)
-          if (ctx.dryRun) return 'planned'
-          await target.verify(root, false)
-          return 'removed'
-        }),
-      )
-    }
-    reports.push(...rows)
-  }
-  return reports
+  return eachTarget(ctx, options, (store, target) =>
+    attempt(ctx, store, target, async () => {
+      const present = (await target.list()).some((cert) => cert.fingerprint === root.fingerprint)
+      const leftovers = (await target.leftovers?.(root)) ?? []
+      if (!present && leftovers.length === 0) return 'already-absent'
+      await target.uninstall(root)
+      if (ctx.dryRun) return 'planned'
+      await target.verify(root, false)
+      return 'removed'
+    }),
+  )
 }
 
 /**
