@@ -6,4 +6,5 @@ bash scripts/install-system-tools.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run build --silent
 npm run typecheck --silent
+node scripts/check-layers.mjs
 exec npx vitest run "$@"
