@@ -9,7 +9,7 @@ import {SHELLS} from './shell-env.js'
 import {ShellProfileTarget} from './stores/shell-profile.js'
 
 /** What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. */
-const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service'])
+const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service', 'dev'])
 
 export interface UninstallResult {
   stores: StoreReport[]
