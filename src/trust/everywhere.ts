@@ -1,5 +1,5 @@
 import type {Authority} from '../ca/authority.js'
-import {LocalcertError} from '../errors.js'
+import {LocalcertError, type ErrorCode} from '../errors.js'
 import {createContext, type ContextInit} from './context.js'
 import {STORES} from './stores/index.js'
 import {isLocalcertSubject, parseRoot, shortFingerprint, type StoredCert, type TrustRoot} from './root.js'
@@ -28,6 +28,8 @@ export interface StoreReport {
   store: StoreId
   location: string
   status: ReportStatus
+  /** For a failed row: the error's stable code (TRUSTED_ELSEWHERE, NEEDS_ROOT, TOOL_MISSING…). */
+  code?: ErrorCode
   message?: string
   hint?: string
   /** --dry-run: the commands and changes that would run. */
@@ -63,8 +65,8 @@ async function detectAll(ctx: TrustContext, options: TrustRunOptions): Promise<F
 }
 
 function failure(store: StoreId, location: string, error: unknown): StoreReport {
-  const hint = (error as LocalcertError).hint
-  return {store, location, status: 'failed', message: (error as Error).message, ...(hint ? {hint} : {})}
+  const {hint, code} = error instanceof LocalcertError ? error : {hint: undefined, code: undefined}
+  return {store, location, status: 'failed', ...(code ? {code} : {}), message: (error as Error).message, ...(hint ? {hint} : {})}
 }
 
 function contextFor(options: TrustRunOptions): TrustContext {

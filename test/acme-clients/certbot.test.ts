@@ -5,7 +5,8 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {sh, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {expectVerifiedChain, serveEndpoint, type ServedEndpoint} from './support.js'
+import {serveEndpoint, type ServedEndpoint} from '../support/serve.js'
+import {expectVerifiedChain} from './support.js'
 
 // Debian's certbot (2.1) against `localcert serve`. Names in the CA's policy are pre-authorized, so certbot needs an
 // authenticator only to satisfy its own option parsing: `--manual` with a hook that leaves a marker file has no side
@@ -43,7 +44,7 @@ describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl
     expect(result.code, result.output).toBe(0)
     expect(result.output).toMatch(/Account registered/)
     expect(result.output).toMatch(/Successfully received certificate/)
-    const leaf = await expectVerifiedChain(work, live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
+    const leaf = await expectVerifiedChain(live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
     expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({namedCurve: 'prime256v1'})
     expect(readFileSync(live('ecdsa', 'chain.pem'), 'utf8')).toBe(readFileSync(live('ecdsa', 'fullchain.pem'), 'utf8').replace(readFileSync(live('ecdsa', 'cert.pem'), 'utf8'), ''))
     expect(existsSync(marker)).toBe(false)
@@ -53,7 +54,7 @@ describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl
     const result = await certonly(['--key-type', 'rsa', '--rsa-key-size', '2048', '--cert-name', 'rsa', '-d', 'api.test'])
     expect(result.code, result.output).toBe(0)
     expect(result.output).not.toMatch(/Account registered/)
-    const leaf = await expectVerifiedChain(work, live('rsa', 'fullchain.pem'), live('rsa', 'privkey.pem'), endpoint.rootFile, ['DNS:api.test'])
+    const leaf = await expectVerifiedChain(live('rsa', 'fullchain.pem'), live('rsa', 'privkey.pem'), endpoint.rootFile, ['DNS:api.test'])
     expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({modulusLength: 2048})
     expect(existsSync(marker)).toBe(false)
   })
@@ -66,18 +67,18 @@ describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl
       const result = await certbot(['certonly', '--agree-tos', '--register-unsafely-without-email', '--standalone', '--http-01-address', '127.0.0.1', '--http-01-port', String(port),
         '--cert-name', 'standalone', '-d', 'web.localhost'])
       expect(result.code, result.output).toBe(0)
-      await expectVerifiedChain(work, live('standalone', 'fullchain.pem'), live('standalone', 'privkey.pem'), endpoint.rootFile, ['DNS:web.localhost'])
+      await expectVerifiedChain(live('standalone', 'fullchain.pem'), live('standalone', 'privkey.pem'), endpoint.rootFile, ['DNS:web.localhost'])
     } finally {
       squatter.close()
     }
   })
 
   it('renews with `certbot renew --force-renewal` from its saved renewal config: a new serial, still verified', async () => {
-    const before = await expectVerifiedChain(work, live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
+    const before = await expectVerifiedChain(live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
     const result = await certbot(['renew', '--force-renewal', '--no-random-sleep-on-renew', '--cert-name', 'ecdsa'])
     expect(result.code, result.output).toBe(0)
     expect(result.output).toMatch(/Congratulations, all renewals succeeded/)
-    const after = await expectVerifiedChain(work, live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
+    const after = await expectVerifiedChain(live('ecdsa', 'fullchain.pem'), live('ecdsa', 'privkey.pem'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:api.app.localhost'])
     expect(after.serialNumber).not.toBe(before.serialNumber)
     expect(existsSync(marker)).toBe(false)
   })

@@ -1,10 +1,12 @@
 import {X509Certificate} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {sh, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {expectVerifiedChain, freePort, serveEndpoint, type ServedEndpoint} from './support.js'
+import {freePort} from '../support/net.js'
+import {serveEndpoint, type ServedEndpoint} from '../support/serve.js'
+import {expectVerifiedChain} from './support.js'
 
 // lego (Debian ships 4.9.1) against `localcert serve`. lego wants a challenge solver configured, so it gets
 // `--http --http.port 127.0.0.1:<free port>`; with names pre-authorized it logs "authorization already valid; skipping
@@ -36,7 +38,7 @@ describe.skipIf(!hasTools('lego against localcert serve', 'lego', 'openssl'))('l
     const result = await lego('ec256', ['app.localhost', '*.app.localhost'], ['run'])
     expect(result.code, result.output).toBe(0)
     expect(result.output.match(/authorization already valid; skipping challenge/g)).toHaveLength(2)
-    const leaf = await expectVerifiedChain(work, certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
+    const leaf = await expectVerifiedChain(certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
     expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({namedCurve: 'prime256v1'})
     // lego keeps the issuer apart too: our intermediate, which our root signed
     const issuer = new X509Certificate(readFileSync(certificate('app.localhost', 'issuer.crt')))
@@ -47,7 +49,7 @@ describe.skipIf(!hasTools('lego against localcert serve', 'lego', 'openssl'))('l
   it('gets an RSA-2048 certificate on the same account', async () => {
     const result = await lego('rsa2048', ['api.test'], ['run'])
     expect(result.code, result.output).toBe(0)
-    const leaf = await expectVerifiedChain(work, certificate('api.test', 'crt'), certificate('api.test', 'key'), endpoint.rootFile, ['DNS:api.test'])
+    const leaf = await expectVerifiedChain(certificate('api.test', 'crt'), certificate('api.test', 'key'), endpoint.rootFile, ['DNS:api.test'])
     expect(leaf.publicKey.asymmetricKeyDetails).toMatchObject({modulusLength: 2048})
   })
 
@@ -57,17 +59,20 @@ describe.skipIf(!hasTools('lego against localcert serve', 'lego', 'openssl'))('l
     const result = await lego('ec256', ['app.localhost', '*.app.localhost'], ['renew', '--days', '9999', '--no-random-sleep'])
     expect(result.code, result.output).toBe(0)
     expect(result.output).toMatch(/Server responded with a certificate/)
-    const after = await expectVerifiedChain(work, certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
+    const after = await expectVerifiedChain(certificate('app.localhost', 'crt'), certificate('app.localhost', 'key'), endpoint.rootFile, ['DNS:app.localhost', 'DNS:*.app.localhost'])
     expect(after.serialNumber).not.toBe(before.serialNumber)
     expect(after.publicKey.export({format: 'jwk'})).not.toEqual(before.publicKey.export({format: 'jwk'}))
   })
 
-  it('IP names: a lego that sends RFC 8738 ip identifiers gets an IP SAN; an older one (Debian 4.9.1 sends them as dns) is told how to fix it', async () => {
+  // Debian's lego 4.9.1 sends an IP address as {"type": "dns"} (RFC 8738 ip identifiers came in a later lego): a lego
+  // that gets an IP certificate here is a newer one, and this test must then be rewritten to verify its IP SAN.
+  it('IP names: lego 4.9.1 sends 127.0.0.1 as a dns identifier and is refused at newOrder with rejectedIdentifier and the RFC 8738 fix; no certificate is written', async () => {
     const result = await lego('ec256', ['127.0.0.1'], ['run'])
-    if (result.code === 0) {
-      await expectVerifiedChain(work, certificate('127.0.0.1', 'crt'), certificate('127.0.0.1', 'key'), endpoint.rootFile, ['IP Address:127.0.0.1'])
-    } else {
-      expect(result.output).toMatch(/urn:ietf:params:acme:error:rejectedIdentifier :: 127\.0\.0\.1 is an IP address: send it as \{"type": "ip"\} \(RFC 8738\)/)
-    }
+    expect(result.code, result.output).toBe(1)
+    const newOrder = endpoint.directoryUrl.replace(/\/directory$/, '/acme/new-order')
+    expect(result.output).toContain(`acme: error: 400 :: POST :: ${newOrder} :: urn:ietf:params:acme:error:rejectedIdentifier :: 127.0.0.1 is an IP address: send it as {"type": "ip"} (RFC 8738), not as a DNS name`)
+    expect(result.output).not.toMatch(/Server responded with a certificate/)
+    expect(existsSync(certificate('127.0.0.1', 'crt'))).toBe(false)
+    expect(existsSync(certificate('127.0.0.1', 'key'))).toBe(false)
   })
 })

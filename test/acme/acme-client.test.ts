@@ -5,15 +5,14 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import type {AcmeServer} from '../../src/acme/server.js'
 import {readInventory} from '../../src/state/inventory.js'
 import {caPaths} from '../../src/state/paths.js'
-import {tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {opensslVerify, testServer} from './support.js'
+import {opensslVerify} from '../support/pki.js'
+import {testServer} from './support.js'
 
 const noChallenge = {challengeCreateFn: async () => undefined, challengeRemoveFn: async () => undefined}
 
 describe.skipIf(!hasTools('ACME issuance with node acme-client', 'openssl'))('node acme-client against `startAcmeServer` (EAB, zero-challenge)', () => {
   let server: AcmeServer
-  const work = tempDir('localcert-acme-client-')
 
   beforeAll(async () => {
     server = await testServer()
@@ -36,7 +35,7 @@ describe.skipIf(!hasTools('ACME issuance with node acme-client', 'openssl'))('no
     const chain = await client(accountKey).auto({csr, termsOfServiceAgreed: true, ...noChallenge})
 
     expect(chain.match(/BEGIN CERTIFICATE/g)).toHaveLength(2)
-    expect(opensslVerify(work, chain, server.rootPem)).toMatch(/: OK$/)
+    expect((await opensslVerify(chain, {rootPem: server.rootPem})).stdout.trim()).toMatch(/: OK$/)
     const leaf = new X509Certificate(chain)
     expect(leaf.subjectAltName!.split(', ').sort()).toEqual(names.map((name) => `DNS:${name}`).sort())
     expect(leaf.subject).toContain(`CN=${names[0]}`)
@@ -57,7 +56,7 @@ describe.skipIf(!hasTools('ACME issuance with node acme-client', 'openssl'))('no
     const finalized = await acmeClient.finalizeOrder(order, csr)
     expect(finalized.status).toBe('valid')
     const chain = await acmeClient.getCertificate(finalized)
-    expect(opensslVerify(work, chain, server.rootPem)).toMatch(/: OK$/)
+    expect((await opensslVerify(chain, {rootPem: server.rootPem})).stdout.trim()).toMatch(/: OK$/)
     expect(new X509Certificate(chain).subjectAltName!.split(', ').sort()).toEqual(['DNS:localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
   })
 
@@ -101,7 +100,7 @@ describe.skipIf(!hasTools('ACME issuance with node acme-client', 'openssl'))('no
     expect(acmeClient.getAccountUrl()).toBe(url)
     const [, csr] = await acme.crypto.createCsr({commonName: 'rolled.localhost'}, await acme.crypto.createPrivateEcdsaKey())
     const chain = await acmeClient.auto({csr, ...noChallenge})
-    expect(opensslVerify(work, chain, server.rootPem)).toMatch(/: OK$/)
+    expect((await opensslVerify(chain, {rootPem: server.rootPem})).stdout.trim()).toMatch(/: OK$/)
   })
 
   it('updates contacts and deactivates the account, after which it is refused', async () => {

@@ -150,6 +150,24 @@ describe.skipIf(!hasTools('ACME failure table', 'openssl'))('every refusal is a 
     await expectProblem(server, response, 409, 'malformed', /already belongs/)
     expect(response.headers.location).toBe(other.kid)
   })
+
+  it('refuses a revokeCert signed with a "jwk" of a key that is neither the account\'s nor the certificate\'s (403), and leaves the certificate unrevoked', async () => {
+    const der = await issuedDer(client)
+    const unrelated = new RawClient(server) // never registered: it can only sign with a "jwk" header
+    const refused = await unrelated.post(dir.revokeCert, {certificate: der}, {jwk: unrelated.key.jwk})
+    await expectProblem(server, refused, 403, 'unauthorized', /must be signed by the certificate's own key/)
+    // still revocable by its owner: the refused request changed nothing
+    expect((await client.post(dir.revokeCert, {certificate: der})).status).toBe(200)
+  })
+
+  it('refuses a revokeCert signed by another registered account (kid) as unauthorized, and leaves the certificate unrevoked', async () => {
+    const der = await issuedDer(client)
+    const other = new RawClient(server)
+    expect((await other.register()).status).toBe(201)
+    const refused = await other.post(dir.revokeCert, {certificate: der, reason: 4})
+    await expectProblem(server, refused, 403, 'unauthorized', /only the account that ordered this certificate/)
+    expect((await client.post(dir.revokeCert, {certificate: der})).status).toBe(200)
+  })
 })
 
 describe('rate limits stop a runaway loop', () => {

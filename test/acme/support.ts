@@ -1,7 +1,6 @@
 import https from 'node:https'
 import {constants, generateKeyPairSync, sign, type KeyObject} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {exportJWK, FlattenedSign, calculateJwkThumbprint, type JWK} from 'jose'
 import {startAcmeServer, type AcmeServer, type AcmeServerOptions} from '../../src/acme/server.js'
@@ -163,17 +162,6 @@ export function opensslCsr(dir: string, names: string[], options: {key?: 'ec' | 
   args.push(...(options.extra ?? []))
   execFileSync('openssl', args, {stdio: 'pipe'})
   return {csr: execFileSync('base64', ['-w0', csrFile]).toString().replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), keyFile}
-}
-
-/** `openssl verify` of a PEM chain (leaf first) against the root: the proof that any client trusting the root accepts it. */
-export function opensslVerify(dir: string, chainPem: string, rootPem: string): string {
-  const blocks = chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g)!
-  const stamp = Math.random().toString(36).slice(2)
-  const files = {root: path.join(dir, `${stamp}-root.pem`), leaf: path.join(dir, `${stamp}-leaf.pem`), untrusted: path.join(dir, `${stamp}-inter.pem`)}
-  writeFileSync(files.root, rootPem)
-  writeFileSync(files.leaf, blocks[0]!)
-  writeFileSync(files.untrusted, blocks.slice(1).join(''))
-  return execFileSync('openssl', ['verify', '-CAfile', files.root, '-untrusted', files.untrusted, files.leaf], {stdio: 'pipe'}).toString().trim()
 }
 
 export {exportJWK}

@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 import https from 'node:https'
 import tls from 'node:tls'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -6,8 +6,8 @@ import path from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {X509Certificate} from 'node:crypto'
 import {rotateIntermediate} from '../../src/ca/authority.js'
-import {autoRenew, httpsOptions} from '../../src/api/dev-server.js'
-import {renewalDue} from '../../src/ca/lifetime.js'
+import {autoRenew, httpsOptions, type HttpsOptions} from '../../src/api/dev-server.js'
+import {renewalAt, renewalDue} from '../../src/ca/lifetime.js'
 import {issueCertificate} from '../../src/ca/issue.js'
 import {tempDir} from '../support/env.js'
 
@@ -98,6 +98,58 @@ describe('the Node API for dev servers', () => {
     } finally {
       renewal.stop()
       server.close()
+    }
+  })
+
+  it('autoRenew\'s own timer swaps a new certificate into the running server once two thirds of the leaf\'s life have passed, and not before (no renewNow)', async () => {
+    const home = tempDir()
+    const realSetTimeout = globalThis.setTimeout
+    /** Polls (on the real clock: the fake one only moves when told) until `done()`, failing with `what` if it never is. */
+    const eventually = async (done: () => boolean, what: string) => {
+      for (let poll = 0; !done(); poll++) {
+        if (poll === 1_000) throw new Error(`never happened: ${what}`)
+        await new Promise((resolve) => realSetTimeout(resolve, 10))
+      }
+    }
+    const realNow = Date.now()
+    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'Date']})
+    const server = https.createServer((_req, res) => res.end('ok'))
+    let renewal: ReturnType<typeof autoRenew> | undefined
+    try {
+      // The fake clock starts 5 days back, so the renewal moment (day 4.67 of a 7-day leaf) falls just before the real
+      // now: the first and the renewed certificate are then both valid for the real clock, which the TLS handshake uses.
+      vi.setSystemTime(realNow - 5 * 86_400_000)
+      const initial = await httpsOptions(['app.localhost'], {home})
+      server.setSecureContext(initial)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const port = (server.address() as AddressInfo).port
+      const swapped = vi.spyOn(server, 'setSecureContext')
+      const scheduled = vi.spyOn(globalThis, 'setTimeout')
+      const renewals: HttpsOptions[] = []
+      const errors: unknown[] = []
+      renewal = autoRenew(server, ['app.localhost'], {home, onRenew: (certificate) => renewals.push(certificate), onError: (error) => errors.push(error)})
+      const due = renewalAt(initial.notBefore, initial.notAfter).getTime()
+      // the timer is set once the boot's certificate has been read back from the cache
+      await eventually(() => scheduled.mock.calls.some(([, delay]) => delay === due - Date.now()), 'autoRenew set a timer for the renewal moment')
+
+      await vi.advanceTimersByTimeAsync(due - Date.now() - 60_000)
+      expect(renewals).toEqual([])
+      expect(swapped).not.toHaveBeenCalled()
+      expect(await peerSerial(port, initial.ca)).toBe(initial.serial)
+
+      await vi.advanceTimersByTimeAsync(2 * 60_000)
+      await eventually(() => renewals.length > 0 || errors.length > 0, 'the timer renewed the certificate')
+      expect(errors).toEqual([])
+      const renewed = renewals[0]!
+      expect(renewed.serial).not.toBe(initial.serial)
+      expect(swapped).toHaveBeenCalledTimes(1)
+      expect(new X509Certificate(String(swapped.mock.calls[0]![0]!.cert)).serialNumber.toLowerCase()).toBe(renewed.serial)
+      expect(await peerSerial(port, initial.ca)).toBe(renewed.serial)
+    } finally {
+      renewal?.stop()
+      vi.useRealTimers()
+      vi.restoreAllMocks()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })

@@ -1,39 +1,17 @@
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import path from 'node:path'
+import {existsSync, readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {BIN, cli, tempDir} from '../support/env.js'
+import {BIN, tempDir} from '../support/env.js'
+import {fakeSystemd} from '../support/fake-systemd.js'
 
-/**
- * The built CLI against a fake `systemctl` first on PATH (a script that logs its arguments), with HOME and
- * LOCALCERT_HOME in a temp dir: the real user's systemd is never asked anything.
- */
-function fakeSystemd(mode: 'bus' | 'no-bus') {
-  const root = tempDir('localcert-service-cli-')
-  const userHome = path.join(root, 'home')
-  const localcertHome = path.join(root, 'state')
-  const bin = path.join(root, 'bin')
-  const log = path.join(root, 'systemctl.log')
-  mkdirSync(userHome)
-  mkdirSync(bin)
-  writeFileSync(path.join(bin, 'systemctl'), [
-    '#!/bin/sh',
-    `echo "$*" >> '${log}'`,
-    mode === 'no-bus' ? 'echo "Failed to connect to bus: No medium found" >&2; exit 1' : '',
-    `case "$*" in *is-active*) if [ -f '${root}/active' ]; then echo active; else echo inactive; exit 3; fi;; esac`,
-    `case "$*" in *enable*) touch '${root}/active';; *disable*) rm -f '${root}/active';; esac`,
-    'exit 0',
-    '',
-  ].join('\n'))
-  chmodSync(path.join(bin, 'systemctl'), 0o755)
-  const env = {HOME: userHome, XDG_CONFIG_HOME: '', PATH: `${bin}${path.delimiter}${process.env.PATH}`}
-  const run = (...args: string[]) => cli(['service', ...args], {home: localcertHome, env})
-  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [])
-  return {run, calls, unit: path.join(userHome, '.config', 'systemd', 'user', 'localcert.service'), localcertHome}
+/** The service commands of the built CLI in a box of their own (a fake `systemctl` first on PATH). */
+function fakeSystemdBox(mode: 'bus' | 'no-bus') {
+  const box = fakeSystemd(tempDir('localcert-service-cli-'), {noBus: mode === 'no-bus'})
+  return {...box, run: (...args: string[]) => box.run('service', ...args)}
 }
 
 describe.skipIf(process.platform !== 'linux')('localcert service (built CLI, Linux)', () => {
   it('install → status → uninstall drives systemctl --user and writes the unit under $HOME', async () => {
-    const box = fakeSystemd('bus')
+    const box = fakeSystemdBox('bus')
     const install = await box.run('install', '--port', '8555')
     expect(install).toMatchObject({code: 0, stderr: ''})
     expect(install.stdout).toContain(`Wrote ${box.unit}`)
@@ -58,7 +36,7 @@ describe.skipIf(process.platform !== 'linux')('localcert service (built CLI, Lin
   })
 
   it('without a user bus, install writes the unit and prints exactly what to run', async () => {
-    const box = fakeSystemd('no-bus')
+    const box = fakeSystemdBox('no-bus')
     const install = await box.run('install')
     expect(install.code).toBe(0)
     expect(install.stdout).toContain('Not started: systemctl --user is not available here (Failed to connect to bus: No medium found).')
@@ -68,7 +46,7 @@ describe.skipIf(process.platform !== 'linux')('localcert service (built CLI, Lin
   })
 
   it('rejects a port outside 1–65535 before touching anything', async () => {
-    const box = fakeSystemd('bus')
+    const box = fakeSystemdBox('bus')
     const result = await box.run('install', '--port', '70000')
     expect(result.code).not.toBe(0)
     expect(existsSync(box.unit)).toBe(false)

@@ -5,7 +5,7 @@ import {installService, serviceStatus, uninstallService} from '../../src/service
 import {cliEntry} from '../../src/service/spec.js'
 import {hasTools} from '../support/tools.js'
 import {sh, tempDir} from '../support/env.js'
-import {fakeCommands, lines, type Answer} from './fake-runner.js'
+import {fakeCommands, lines, type Answer} from '../support/fake-runner.js'
 
 const TARGET = 'gui/501/dev.localcert.serve'
 

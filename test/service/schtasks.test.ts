@@ -5,7 +5,7 @@ import {installService, serviceStatus, uninstallService} from '../../src/service
 import {cliEntry} from '../../src/service/spec.js'
 import {renderLauncher} from '../../src/service/schtasks.js'
 import {tempDir} from '../support/env.js'
-import {fakeCommands, lines, type Answer} from './fake-runner.js'
+import {fakeCommands, lines, type Answer} from '../support/fake-runner.js'
 
 const QUERY = 'schtasks /Query /TN localcert-serve /FO CSV /NH'
 

@@ -6,7 +6,7 @@ import {cliEntry} from '../../src/service/spec.js'
 import {renderUnit} from '../../src/service/systemd.js'
 import {hasTools} from '../support/tools.js'
 import {sh, tempDir} from '../support/env.js'
-import {fakeCommands, lines} from './fake-runner.js'
+import {fakeCommands, lines} from '../support/fake-runner.js'
 
 const NO_BUS = {exitCode: 1, stderr: 'Failed to connect to bus: No medium found\n'}
 

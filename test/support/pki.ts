@@ -1,19 +1,31 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import path from 'node:path'
-import type {Authority} from '../../src/ca/authority.js'
-import {sh} from './env.js'
+import {pemBlocks} from '../../src/lib/pem.js'
+import {sh, tempDir} from './env.js'
 
-/** Writes root, intermediate and a leaf chain to a temp dir and runs `openssl verify` on them. */
-export async function opensslVerify(ca: Authority, chainPem: string, extra: string[] = []): Promise<{ok: boolean; output: string}> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'localcert-verify-'))
-  const root = path.join(dir, 'root.pem')
-  const inter = path.join(dir, 'inter.pem')
-  const leaf = path.join(dir, 'leaf.pem')
-  writeFileSync(root, ca.rootPem)
-  writeFileSync(inter, ca.intermediatePem)
-  writeFileSync(leaf, chainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0]!)
-  const result = await sh('openssl', ['verify', '-x509_strict', ...extra, '-CAfile', root, '-untrusted', inter, leaf])
+/** openssl's verdict: `ok` is exit 0 with `<leafFile>: OK` on stdout; `output` is stdout and stderr together. */
+export interface OpensslVerdict {
+  ok: boolean
+  code: number
+  stdout: string
+  stderr: string
+  output: string
+  leafFile: string
+}
+
+/**
+ * `openssl verify [args] -CAfile root -untrusted intermediates leaf` on a PEM chain (leaf first); the intermediates are `ca.intermediatePem` when given, else the chain's other blocks.
+ * @example expect((await opensslVerify(leaf.chainPem, authority, ['-x509_strict', '-purpose', 'sslserver'])).ok).toBe(true)
+ */
+export async function opensslVerify(chainPem: string, ca: {rootPem: string; intermediatePem?: string}, args: string[] = []): Promise<OpensslVerdict> {
+  const dir = tempDir('localcert-verify-')
+  const [leaf, ...rest] = pemBlocks(chainPem)
+  const intermediates = ca.intermediatePem ?? rest.map((block) => `${block}\n`).join('')
+  const files = {root: path.join(dir, 'root.pem'), untrusted: path.join(dir, 'intermediates.pem'), leaf: path.join(dir, 'leaf.pem')}
+  writeFileSync(files.root, ca.rootPem)
+  writeFileSync(files.untrusted, intermediates)
+  writeFileSync(files.leaf, `${leaf ?? ''}\n`)
+  const result = await sh('openssl', ['verify', ...args, '-CAfile', files.root, ...(intermediates ? ['-untrusted', files.untrusted] : []), files.leaf])
   const output = result.stdout + result.stderr
-  return {ok: result.code === 0 && /: OK/.test(output), output}
+  return {ok: result.code === 0 && result.stdout.includes(`${files.leaf}: OK`), code: result.code, stdout: result.stdout, stderr: result.stderr, output, leafFile: files.leaf}
 }

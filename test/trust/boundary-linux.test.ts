@@ -2,7 +2,8 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {installRoot, uninstallRoot, type StoreReport} from '../../src/trust/everywhere.js'
 import {LINUX_FAMILIES, type LinuxFamily} from '../../src/trust/stores/linux-families.js'
 import type {TrustRoot} from '../../src/trust/root.js'
-import {FakeMachine, fakeContext, withFakeRunner} from './support/fake-machine.js'
+import {withFakeRunner} from '../support/fake-runner.js'
+import {FakeMachine, fakeContext} from './support/fake-machine.js'
 import {makeCa} from './support/real.js'
 
 // Other Linux families cannot run here: a fake machine per family (its os-release, anchor directory, bundle and
@@ -134,6 +135,19 @@ describe('Linux system store per family (boundary)', () => {
     const [other] = await installRoot(root, {localcertHome: home, stores: ['system'], context: fakeContext(unknown, {localcertHome: home})})
     expect(fedora).toMatchObject({status: 'not-found', message: '`update-ca-trust` is not installed', hint: 'install the ca-certificates package'})
     expect(other).toMatchObject({status: 'not-found', message: expect.stringContaining('unknown Linux family')})
+  })
+
+  it('a root the bundle trusts from outside the anchor directory (a package, ca-certificates.conf) is reported as TRUSTED_ELSEWHERE, not as a failed command', async () => {
+    const {machine} = machineOf(LINUX_FAMILIES.debian)
+    machine.file(LINUX_FAMILIES.debian.bundle, root.pem)
+    let rows: StoreReport[] = []
+    // the refresh command rebuilds the bundle with the root in it: it comes from somewhere we do not manage
+    const commands = await withFakeRunner(() => undefined, async () => {
+      rows = await uninstallRoot(root, {localcertHome: home, stores: ['system'], context: fakeContext(machine, {localcertHome: home})})
+    })
+    // the refresh runs once (it might have been a stale bundle); the root is still there, and no file of ours was touched
+    expect(commands).toEqual(['sudo -n -- update-ca-certificates'])
+    expect(rows).toEqual([expect.objectContaining({store: 'system', status: 'failed', code: 'TRUSTED_ELSEWHERE', message: expect.stringContaining('outside /usr/local/share/ca-certificates'), hint: expect.stringContaining('/etc/ca-certificates.conf')})])
   })
 
   it('--dry-run lists the commands and changes nothing', async () => {

@@ -1,7 +1,8 @@
 import {beforeAll, describe, expect, it} from 'vitest'
 import {installRoot, trustStatus, uninstallRoot, type StoreReport} from '../../src/trust/everywhere.js'
 import type {TrustRoot} from '../../src/trust/root.js'
-import {FakeMachine, fakeContext, withFakeRunner} from './support/fake-machine.js'
+import {withFakeRunner} from '../support/fake-runner.js'
+import {FakeMachine, fakeContext} from './support/fake-machine.js'
 import {makeCa} from './support/real.js'
 
 // What cannot run here (Keychain, Windows store, WSL interop) is asserted at the boundary: the exact commands,
@@ -93,6 +94,32 @@ describe('macOS Keychain (boundary)', () => {
     expect(rows[0]).toMatchObject({status: 'failed', message: expect.stringContaining('macOS needs you to confirm'), hint: expect.stringContaining('desktop session')})
   })
 
+  it('reports "verification failed" when security verify-cert does not trust the root after add-trusted-cert succeeded', async () => {
+    const script = keychains()
+    let rows: StoreReport[] = []
+    const commands = await withFakeRunner((command, args) => (args[0] === 'verify-cert' ? {exitCode: 1, stdout: 'Cert Verify Result: CSSMERR_TP_NOT_TRUSTED\n'} : script(command, args)), async () => {
+      rows = await installRoot(root, {localcertHome: home, stores: ['keychain'], context: mac()})
+    })
+    expect(commands).toContain(`security add-trusted-cert -r trustRoot -p ssl -p basic -k ${LOGIN} <root.pem>`)
+    expect(commands[commands.length - 1]).toBe('security verify-cert -c <root.pem> -p ssl -l -L')
+    expect(rows[0]).toMatchObject({store: 'keychain', location: `login keychain (${LOGIN})`, status: 'failed', message: 'verification failed: security verify-cert does not trust the root: Cert Verify Result: CSSMERR_TP_NOT_TRUSTED'})
+  })
+
+  it('says the System keychain needs an administrator\'s confirmation when sudo security cannot get one (errSecInternalComponent, as on CI runners), and never verifies', async () => {
+    const script = keychains()
+    let rows: StoreReport[] = []
+    const commands = await withFakeRunner((command, args) => (command === 'sudo' && args.includes('add-trusted-cert') ? {exitCode: 1, stderr: 'SecTrustSettingsSetTrustSettings: errSecInternalComponent\n'} : script(command, args)), async () => {
+      rows = await installRoot(root, {localcertHome: home, stores: ['keychain'], context: mac({systemKeychain: true})})
+    })
+    expect(rows.find((row) => row.location.startsWith('System keychain'))).toMatchObject({
+      status: 'failed',
+      code: 'NEEDS_ROOT',
+      message: 'could not trust the root: macOS needs you to confirm the trust change (password or Touch ID) and nobody could',
+      hint: 'run it from a desktop session as an administrator; on CI runners see the README recipe',
+    })
+    expect(commands.some((command) => command.startsWith('security verify-cert'))).toBe(false)
+  })
+
   it('finds Firefox profiles with Homebrew certutil and JDKs (including a Homebrew keg) on macOS', async () => {
     const profile = '/Users/dev/Library/Application Support/Firefox/Profiles/k3x.default-release'
     const keg = '/opt/homebrew/opt/openjdk/libexec/openjdk.jdk/Contents/Home'
@@ -155,8 +182,16 @@ describe('Windows store (boundary)', () => {
     const commands = await withFakeRunner(windowsStores(), async () => {
       rows = await installRoot(root, {localcertHome: home, stores: ['windows'], context: win({interactive: false})})
     })
+    // only the read that checks whether the root is already there: no certutil.exe, no dialog nobody could answer
     expect(commands).toEqual([LIST_USER])
-    expect(rows[0]).toMatchObject({status: 'failed', hint: expect.stringContaining('--machine')})
+    expect(rows[0]).toEqual({
+      store: 'windows',
+      location: 'CurrentUser\\Root',
+      status: 'failed',
+      code: 'NEEDS_ROOT',
+      message: 'Windows asks for confirmation in a dialog before adding to CurrentUser\\Root, and this session cannot show one',
+      hint: 'run it in an interactive terminal, or use --machine from an elevated terminal (no dialog)',
+    })
   })
 
   it('uses LocalMachine\\Root with --machine after checking the terminal is elevated, and removes by thumbprint', async () => {
@@ -167,6 +202,39 @@ describe('Windows store (boundary)', () => {
     })
     expect(commands.filter((command) => command.startsWith('certutil.exe'))).toEqual(['certutil.exe -f -addstore Root <root.pem>', `certutil.exe -delstore Root ${root.sha1}`])
     expect(commands.filter((command) => command.includes('IsInRole'))).toHaveLength(2)
+  })
+
+  it('refuses LocalMachine\\Root with --machine when the terminal is not elevated (IsInRole says False), before running certutil.exe, on install and uninstall', async () => {
+    const stores = windowsStores()
+    const notElevated = (command: string, args: string[]) => (command === 'powershell.exe' && args[args.length - 1]!.includes('IsInRole') ? {stdout: 'False\r\n'} : stores(command, args))
+    const refusal = {status: 'failed', code: 'NEEDS_ROOT', message: 'LocalMachine\\Root needs an elevated terminal', hint: 'open a terminal with "Run as administrator" and run the command again, or drop --machine to use CurrentUser\\Root'}
+    let installed: StoreReport[] = []
+    const installing = await withFakeRunner(notElevated, async () => {
+      installed = await installRoot(root, {localcertHome: home, stores: ['windows'], context: win({machine: true})})
+    })
+    expect(statuses(installed)).toEqual(['CurrentUser\\Root: skipped', 'LocalMachine\\Root: failed'])
+    expect(installed[1]).toMatchObject(refusal)
+    expect(installing.filter((command) => command.includes('IsInRole'))).toHaveLength(1)
+    expect(installing.filter((command) => command.startsWith('certutil.exe'))).toEqual([])
+
+    // the root in LocalMachine\Root (added from an elevated terminal), then a plain terminal tries to remove it
+    await withFakeRunner(stores, () => installRoot(root, {localcertHome: home, stores: ['windows'], context: win({machine: true})}))
+    let removed: StoreReport[] = []
+    const removing = await withFakeRunner(notElevated, async () => {
+      removed = await uninstallRoot(root, {localcertHome: home, stores: ['windows'], context: win({machine: true})})
+    })
+    expect(removed.find((row) => row.location === 'LocalMachine\\Root')).toMatchObject(refusal)
+    expect(removing.filter((command) => command.startsWith('certutil.exe'))).toEqual([])
+  })
+
+  it('reports "verification failed" when certutil.exe -addstore exits 0 but CurrentUser\\Root still does not list the root', async () => {
+    const stores = windowsStores()
+    let rows: StoreReport[] = []
+    const commands = await withFakeRunner((command, args) => (command === 'certutil.exe' && args.includes('-addstore') ? undefined : stores(command, args)), async () => {
+      rows = await installRoot(root, {localcertHome: home, stores: ['windows'], context: win()})
+    })
+    expect(commands).toEqual([LIST_USER, 'certutil.exe -user -f -addstore Root <root.pem>', LIST_USER])
+    expect(rows[0]).toMatchObject({status: 'failed', message: 'verification failed: CurrentUser\\Root does not list the root after certutil -addstore'})
   })
 })
 

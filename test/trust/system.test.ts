@@ -5,7 +5,7 @@ import {uninstallRoot} from '../../src/trust/everywhere.js'
 import {cli, sh} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {curlGet, javaClient, opensslConnect} from './support/clients.js'
-import {makeCa, runsAsRoot, snapshotSystemTrust, startHttps, type TestCa} from './support/real.js'
+import {holdSystemTrust, makeCa, runsAsRoot, snapshotSystemTrust, startHttps, type TestCa} from './support/real.js'
 
 // The real Debian system store, as root: install, prove with curl, openssl and Java, remove, and leave the machine exactly as found.
 
@@ -41,7 +41,9 @@ describe.skipIf(!runsHere)('Debian system store (real update-ca-certificates, as
     return entry.includes(ca.root.name) || target.includes(ca.root.name)
   })
 
+  let releaseSystemTrust: (() => Promise<void>) | undefined
   beforeAll(async () => {
+    releaseSystemTrust = await holdSystemTrust()
     before = snapshotSystemTrust()
     ca = await makeCa('system')
     server = await startHttps(ca)
@@ -52,6 +54,7 @@ describe.skipIf(!runsHere)('Debian system store (real update-ca-certificates, as
     await server?.close()
     // safety net if a test failed half-way: the root is removed in-process even when the CA dir is already gone
     if (ca) await uninstallRoot(ca.root, {localcertHome: ca.home, stores: ['system'], interactive: false})
+    await releaseSystemTrust?.()
   })
 
   it('before install, curl, openssl s_client and Java all reject the server', async () => {

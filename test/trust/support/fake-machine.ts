@@ -1,11 +1,10 @@
 import path from 'node:path'
-import {recordCommands, replaceRunner, type ExecOptions, type ExecResult, type RecordedCommand} from '../../../src/lib/exec.js'
 import {createContext, type ContextInit} from '../../../src/trust/context.js'
 import type {MachineFs, TrustContext} from '../../../src/trust/store.js'
 
 /**
- * Another machine, in memory: files, symlinks and the commands on PATH. Boundary tests use it with a fake
- * runner to assert the exact commands localcert would run on macOS, Windows, WSL and other Linux families.
+ * Another machine, in memory: files, symlinks and the commands on PATH. Boundary tests use it with withFakeRunner
+ * (test/support/fake-runner.ts) to assert the exact commands localcert would run on macOS, Windows, WSL and other Linux families.
  */
 export class FakeMachine implements MachineFs {
   readonly files = new Map<string, string>()
@@ -66,28 +65,6 @@ export class FakeMachine implements MachineFs {
   async which(command: string) {
     return this.commands.includes(command)
   }
-}
-
-export type Script = (command: string, args: string[], options: ExecOptions) => Partial<ExecResult> | undefined
-
-/**
- * Runs `work` with every subprocess answered by `script` (exit 0 and no output when it returns undefined) and
- * returns the commands that were run, with temporary root files shown as `<root.pem>`.
- */
-export async function withFakeRunner(script: Script, work: () => Promise<unknown>): Promise<string[]> {
-  const recording = recordCommands()
-  const restore = replaceRunner(async (command, args, options) => ({command, args, exitCode: 0, stdout: '', stderr: '', ...script(command, args, options)}))
-  try {
-    await work()
-  } finally {
-    restore()
-    recording.stop()
-  }
-  return recording.commands.map(show)
-}
-
-function show(entry: RecordedCommand): string {
-  return [entry.command, ...entry.args].map((word) => word.replace(/\/[^ ]*localcert-root-[^/ ]+\/localcert-[0-9a-f]{16}\.pem/, '<root.pem>')).join(' ')
 }
 
 /** A context for another machine: not root, no terminal, unless the test says otherwise. */

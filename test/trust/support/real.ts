@@ -1,6 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import {createServer, type Server} from 'node:https'
-import {appendFileSync, mkdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {openAuthority} from '../../../src/ca/authority.js'
 import {issueCertificate} from '../../../src/ca/issue.js'
@@ -52,6 +53,18 @@ export function snapshotSystemTrust(): string {
     // alias, date and SHA-256 of every entry of the JDK's cacerts (on Debian, the file ca-certificates-java keeps)
     sh("keytool -J-Duser.language=en -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -list -cacerts -storepass changeit | grep -A1 trustedCertEntry | grep -v '^--'"),
   ].join('\n')
+}
+
+/**
+ * Holds the machine's trust stores for one test file (a lock every test that changes the system store takes, across
+ * vitest workers and runs): two files installing and removing roots at once would each see the other's root in
+ * their snapshot, and update-ca-certificates must not run twice at once. Resolves to the release function.
+ * @example const release = await holdSystemTrust(); try { … } finally { await release() }
+ */
+export async function holdSystemTrust(): Promise<() => Promise<void>> {
+  const lockfile = await import('proper-lockfile')
+  const target = path.join(existsSync('/run/lock') ? '/run/lock' : tmpdir(), 'localcert-tests-system-trust')
+  return lockfile.lock(target, {realpath: false, stale: 30_000, update: 5_000, retries: {retries: 1_200, factor: 1, minTimeout: 500, maxTimeout: 500}, onCompromised: () => undefined})
 }
 
 /** Writes a text file, creating its directory. */

@@ -1,0 +1,82 @@
+import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {sh, tempDir} from '../support/env.js'
+import {fakeSystemd} from '../support/fake-systemd.js'
+import {serveEndpoint} from '../support/serve.js'
+import {hasTools} from '../support/tools.js'
+
+/**
+ * A machine for `localcert uninstall`: a state directory with a CA, a $HOME of its own, and a fake `systemctl` first
+ * on PATH (test/support/fake-systemd.ts) that logs its calls. Like systemd, its `disable --now` stops the service:
+ * it sends SIGTERM to the pid in `<root>/service.pid`, and logs first whether the CA still exists at that moment.
+ */
+async function uninstallMachine() {
+  const root = tempDir('localcert-uninstall-')
+  const box = fakeSystemd(root, {onDisable: `if [ -f '${path.join(root, 'state')}/ca/root.pem' ]; then echo "(the CA is still there)" >> '${path.join(root, 'systemctl.log')}'; fi; [ -f "$ROOT/service.pid" ] && kill -TERM "$(cat "$ROOT/service.pid")"`})
+  const {localcertHome: home, run} = box
+  const setup = await run('setup', '--no-trust', '--json')
+  expect(setup.code, setup.stderr).toBe(0)
+  return {
+    home,
+    run,
+    unit: box.unit,
+    calls: box.calls,
+    /** Who systemd would stop: the `localcert serve` the login service runs. */
+    serviceRuns: (pid: number) => writeFileSync(path.join(root, 'service.pid'), `${pid}\n`),
+  }
+}
+
+/** Every file and directory under `dir` with its size and modification time: "nothing deleted, nothing changed". */
+function tree(dir: string): string[] {
+  return readdirSync(dir, {recursive: true, encoding: 'utf8'}).sort().map((entry) => {
+    const info = statSync(path.join(dir, entry))
+    return `${entry} ${info.isDirectory() ? 'dir' : info.size} ${info.mtimeMs}`
+  })
+}
+
+describe.skipIf(process.platform !== 'linux' || !hasTools('localcert uninstall', 'curl'))('localcert uninstall and a running endpoint (built CLI)', () => {
+  it('refuses while a `localcert serve` started by hand runs (ENDPOINT_RUNNING in --json, exit 1) and deletes nothing; the endpoint keeps serving', async () => {
+    const machine = await uninstallMachine()
+    const endpoint = await serveEndpoint(machine.home)
+    try {
+      const before = tree(machine.home)
+      const refused = await machine.run('uninstall', '--yes', '--json')
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stdout)).toEqual({
+        error: {
+          code: 'ENDPOINT_RUNNING',
+          message: `an ACME endpoint from this CA is running (pid ${endpoint.pid}, ${endpoint.directoryUrl})`,
+          hint: `stop it first (a login service: \`localcert service uninstall\`; otherwise stop \`localcert serve\`, pid ${endpoint.pid}), then run \`localcert uninstall\` again`,
+        },
+      })
+      expect(tree(machine.home)).toEqual(before)
+      expect(machine.calls()).not.toContainEqual(expect.stringContaining('disable'))
+      const directory = await sh('curl', ['-sS', '--fail', '--cacert', endpoint.rootFile, endpoint.directoryUrl])
+      expect(directory.code, directory.stderr).toBe(0)
+    } finally {
+      expect(await endpoint.stop()).toBe(0)
+    }
+  })
+
+  it('stops the login service first (systemctl --user disable --now while the CA still exists), waits for its endpoint to go, then deletes everything', async () => {
+    const machine = await uninstallMachine()
+    const installed = await machine.run('service', 'install')
+    expect(installed.code, installed.stderr).toBe(0)
+    expect(existsSync(machine.unit)).toBe(true)
+    // the endpoint the service runs (systemd would have started it)
+    const endpoint = await serveEndpoint(machine.home)
+    machine.serviceRuns(endpoint.pid)
+    const callsBefore = machine.calls().length
+
+    const result = await machine.run('uninstall', '--yes', '--json')
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    expect(result.stderr).toContain(`Stopped and removed the login service (${machine.unit}).`)
+    expect(machine.calls().slice(callsBefore)).toEqual(['--user is-active localcert.service', '--user disable --now localcert.service', '(the CA is still there)', '--user daemon-reload'])
+    // the service's `localcert serve` was stopped by the service manager (SIGTERM) and exited cleanly
+    expect(await endpoint.stop()).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({home: machine.home, homeRemoved: true, leftInPlace: []})
+    expect(existsSync(machine.home)).toBe(false)
+    expect(existsSync(machine.unit)).toBe(false)
+  })
+})
