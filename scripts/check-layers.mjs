@@ -1,5 +1,6 @@
-// Checks the direction of imports in src/ (ARCHITECTURE.md):
+// Checks the direction of imports in src/ (README: How the code is laid out):
 //   commands → cli → (api | acme | trust | distribute | service) → ca → state → lib, errors
+// (distribute/ is the layer the containers/packages/phones work will add)
 // A file may import from its own folder or from a folder below it, never from one above it or from a sibling of
 // the middle row, and no two files may import each other in a cycle. Type-only and dynamic imports count too.
 // Run: node scripts/check-layers.mjs  (exit 1 and one line per violation when the layout is broken)
@@ -19,7 +20,7 @@ function files(dir) {
 
 function layer(file) {
   const first = path.relative(src, file).split(path.sep)[0].replace(/\.ts$/, '')
-  if (!(first in RANK)) throw new Error(`${path.relative(src, file)}: no layer for "${first}"; add it to scripts/check-layers.mjs and ARCHITECTURE.md`)
+  if (!(first in RANK)) throw new Error(`${path.relative(src, file)}: no layer for "${first}"; add it to scripts/check-layers.mjs and the README's map`)
   return first
 }
 
@@ -27,7 +28,8 @@ const graph = new Map()
 const problems = []
 for (const file of files(src)) {
   const text = readFileSync(file, 'utf8')
-  const targets = [...text.matchAll(/(?:from\s+|import\(\s*|import\s+)'(\.{1,2}\/[^']+)'/g)].map((match) => path.resolve(path.dirname(file), match[1].replace(/\.js$/, '.ts')))
+  // static and dynamic imports, re-exports, side-effect imports; single, double or back quotes (without ${})
+  const targets = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)(['"`])(\.{1,2}\/[^'"`$]+)\1/g)].map((match) => path.resolve(path.dirname(file), match[2].replace(/\.js$/, '.ts')))
   graph.set(file, targets)
   const own = layer(file)
   for (const target of targets) {

@@ -14,7 +14,6 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'CA_NOT_FOUND'
   | 'CA_CORRUPT'
-  | 'CA_EXISTS'
   | 'HOME_UNUSABLE'
   | 'LOCK_TIMEOUT'
   | 'WRITE_FAILED'
@@ -30,6 +29,7 @@ export type ErrorCode =
   | 'ENDPOINT_RUNNING'
   | 'TRUSTED_ELSEWHERE'
   | 'NEEDS_CONFIRMATION'
+  | 'VERIFICATION_FAILED'
 
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.

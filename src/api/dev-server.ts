@@ -6,7 +6,7 @@ import {parseNames} from '../ca/names.js'
 import {sha256Hex} from '../lib/hash.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
-import {currentAuthority, issueCertificate, type IssueOptions} from '../ca/issue.js'
+import {currentAuthority, issueParsed, type IssueOptions} from '../ca/issue.js'
 
 /** What a dev server passes to `https.createServer` / Vite's `server.https`: key, chain and the root. */
 export interface HttpsOptions {
@@ -71,7 +71,7 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial}
     }
   }
-  const leaf = await issueCertificate(parsed, {home, keyType, days, source: 'api'})
+  const leaf = await issueParsed(parsed, {home, keyType, days, source: 'api'})
   const entry: CachedLeaf = {
     names: normalised,
     rootFingerprint: leaf.rootFingerprint,

@@ -1,7 +1,7 @@
 import {stat} from 'node:fs/promises'
 import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, type CreateOptions} from './authority.js'
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from './leaf.js'
-import {subjectNames, type SubjectName} from './names.js'
+import {parseNames, type SubjectName} from './names.js'
 import {assertAllowed} from './policy.js'
 import {recordIssued} from '../state/inventory.js'
 import {caPaths, resolveHome} from '../state/paths.js'
@@ -9,8 +9,8 @@ import {caPaths, resolveHome} from '../state/paths.js'
 export interface IssueOptions extends LeafOptions, CreateOptions {
   /** State directory; defaults to LOCALCERT_HOME or the OS convention. */
   home?: string
-  /** A PKCS#10 request to sign instead of generating a key. */
-  csr?: string | Uint8Array | ParsedCsr
+  /** A PKCS#10 request (PEM or DER) to sign instead of generating a key. */
+  csr?: string | Uint8Array
   /** Where the leaf came from, for the inventory. */
   source?: 'cli' | 'api' | 'acme'
   /** Files the caller will write, recorded in the inventory. */
@@ -70,22 +70,34 @@ export async function currentAuthority(home: string): Promise<Authority | undefi
  * renewed). A CA about to be created checks the names against the policy it would get first, so a bad request
  * creates nothing.
  */
-async function authorityFor(home: string, options: IssueOptions, validUntil: Date, names: SubjectName[]): Promise<Authority & {created: boolean}> {
+async function authorityFor(home: string, options: ParsedIssueOptions, validUntil: Date, names: readonly SubjectName[]): Promise<Authority & {created: boolean}> {
   const current = await currentAuthority(home)
   if (current && !intermediateNeedsRenewal(current.meta, Date.now(), validUntil)) return {...current, created: false}
   return openCachedAuthority(home, {...options, validUntil, beforeCreate: (policy) => assertAllowed(policy, names)})
 }
 
 /**
- * The one issuance path behind `localcert cert`, the Node API and ACME finalize: validates the names
+ * Issues a certificate for names given as text (or for a CSR), the public entry: parses and checks every name
  * first (nothing is created for a bad request), opens or creates the CA, issues, records it.
  * @example const {chainPem, keyPem} = await issueCertificate(['app.localhost'])
  */
-export async function issueCertificate(names: readonly string[] | readonly SubjectName[], options: IssueOptions = {}): Promise<IssueResult> {
+export async function issueCertificate(names: readonly string[], options: IssueOptions = {}): Promise<IssueResult> {
+  const csr = options.csr === undefined ? undefined : await parseCsr(options.csr)
+  return issueParsed(csr ? csr.names : parseNames(names), {...options, csr})
+}
+
+/** Options of issueParsed: a CSR comes parsed too. */
+export type ParsedIssueOptions = Omit<IssueOptions, 'csr'> & {csr?: ParsedCsr}
+
+/**
+ * The one issuance path behind `localcert cert`, the Node API, the dev-server API and ACME finalize, for names its
+ * caller parsed already (parseNames, parseCsr, or ACME's identifier checks): never give it names from outside.
+ * @example const leaf = await issueParsed(parseNames(['app.localhost']), {home})
+ */
+export async function issueParsed(parsed: readonly SubjectName[], options: ParsedIssueOptions = {}): Promise<IssueResult> {
   const home = await resolveHome(options.home)
   const days = validateDays(options.days)
-  const csr = options.csr === undefined ? undefined : typeof options.csr === 'object' && 'csr' in options.csr ? options.csr : await parseCsr(options.csr)
-  const parsed = csr ? csr.names : subjectNames(names)
+  const csr = options.csr
   const {notAfter} = leafValidity(days, options.now)
   const ca = await authorityFor(home, options, notAfter, parsed)
   const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, parsed, options)

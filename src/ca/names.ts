@@ -49,6 +49,7 @@ export function normaliseIp(input: string): string {
  * (contains "://"), or a DNS name (wildcards allowed as the left-most label).
  */
 export function parseName(input: string): SubjectName {
+  if (typeof input !== 'string') throw new LocalcertError('INVALID_NAME', `a name must be a string, not ${JSON.stringify(input)}`, "pass names as text, e.g. ['app.localhost', '127.0.0.1']")
   const text = input.trim()
   if (!text) throw new LocalcertError('INVALID_NAME', 'an empty name was given', 'pass names such as app.localhost')
   if (text.includes('://')) {

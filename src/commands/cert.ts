@@ -34,7 +34,7 @@ export default class Cert extends BaseCommand {
     const names = (argv as string[]).filter((arg) => arg !== '--json')
     const {parseCsr} = await import('../ca/leaf.js')
     const {parseNames} = await import('../ca/names.js')
-    const {issueCertificate} = await import('../ca/issue.js')
+    const {issueParsed} = await import('../ca/issue.js')
     const {writeFileSafely} = await import('../state/files.js')
     const {parseKeyType} = await import('../ca/keys.js')
 
@@ -55,7 +55,7 @@ export default class Cert extends BaseCommand {
       ? {p12File: path.resolve(flags['p12-file'] ?? `${base}.p12`)}
       : {certFile: path.resolve(flags['cert-file'] ?? `${base}.pem`), keyFile: csr ? undefined : path.resolve(flags['key-file'] ?? `${base}-key.pem`)}
 
-    const result = await issueCertificate(parsed, {
+    const result = await issueParsed(parsed, {
       days: flags.days,
       client: flags.client,
       keyType: flags['key-type'] ? parseKeyType(flags['key-type']) : undefined,

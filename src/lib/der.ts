@@ -13,7 +13,7 @@ function length(n: number): Buffer {
 }
 
 /** Tag-length-value with a one-byte tag. */
-export function tlv(tag: number, ...content: Uint8Array[]): Buffer {
+function tlv(tag: number, ...content: Uint8Array[]): Buffer {
   const body = Buffer.concat(content)
   return Buffer.concat([Buffer.from([tag]), length(body.length), body])
 }

@@ -96,7 +96,7 @@ export function firstLine(result: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCo
 
 /** The last line a command printed (stdout then stderr): where openssl, certutil and security put their verdict. */
 export function lastLine(result: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCode'>): string {
-  return (result.stdout + result.stderr).trim().split(/\r?\n/).pop() || `exit ${result.exitCode}`
+  return [result.stdout, result.stderr].join('\n').trim().split(/\r?\n/).pop() || `exit ${result.exitCode}`
 }
 
 /**

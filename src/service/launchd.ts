@@ -25,7 +25,7 @@ function xml(value: string): string {
  * The launch agent: runs at load (login), restarted by launchd only when it exits with an error.
  * @example renderPlist({program: '/usr/local/bin/node', args: ['/…/bin/run.js', 'serve'], env: {}}, '/Users/me/Library/Logs/localcert-serve.log')
  */
-export function renderPlist(spec: ServiceSpec, logFile: string): string {
+function renderPlist(spec: ServiceSpec, logFile: string): string {
   const strings = (values: string[], indent: string) => values.map((value) => `${indent}<string>${xml(value)}</string>`)
   const environment = Object.entries(spec.env)
   return [

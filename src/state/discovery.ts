@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {rm, writeFile} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {LocalcertError} from '../errors.js'
 import path from 'node:path'
 import {ensurePrivateDir, readJson, writeFileSafely} from './files.js'
@@ -104,34 +104,35 @@ interface ServerClaim {
 
 /**
  * Claims the ACME state of `home` for one server, in this process or any other: two servers on one store would
- * interleave their journals. `<home>/acme/server.json` is created exclusively (O_EXCL) and names the claiming
- * process; a claim whose process is gone (a killed server) is taken over. Resolves to the release function.
+ * interleave their journals. Under the state lock, `<home>/acme/server.json` (written atomically) is read and, unless
+ * a live process holds it (or a running endpoint announces itself), replaced by ours; a claim whose process is gone (a
+ * killed server) is taken over. Resolves to the release function.
  * @example const release = await claimAcmeState(home); … await release()
  */
 export async function claimAcmeState(home: string): Promise<() => Promise<void>> {
   const file = acmePaths(home).claim
+  const lock = caPaths(home).lock
   await ensurePrivateDir(acmePaths(home).dir)
   const mine: ServerClaim = {pid: process.pid, token: randomBytes(8).toString('hex'), startedAt: new Date().toISOString()}
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(file, JSON.stringify(mine) + '\n', {mode: 0o600, flag: 'wx'})
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const held = await readJson<ServerClaim>(file).catch(() => undefined)
-      if (attempt < 2 && (!held || !alive(held.pid))) {
-        await rm(file, {force: true})
-        continue
-      }
-      const endpoint = await readEndpoint(home)
+  await withLock(lock, async () => {
+    const held = await readJson<ServerClaim>(file).catch(() => undefined)
+    const endpoint = await readEndpoint(home)
+    // a live endpoint.json also counts: a server from before server.json existed announces itself only there
+    const holder = held && alive(held.pid) ? held.pid : endpoint && endpoint.pid !== process.pid ? endpoint.pid : undefined
+    if (holder !== undefined) {
       const where = endpoint ? ` at ${endpoint.directoryUrl}` : ''
-      const who = held?.pid === process.pid ? 'in this process' : `(pid ${held?.pid ?? 'unknown'})`
+      const who = holder === process.pid ? 'in this process' : `(pid ${holder})`
       throw new LocalcertError('ACME_ALREADY_RUNNING', `an ACME server for ${home} is already running${where} ${who}`, `use that one (\`localcert env\` prints its settings) or stop it first; if no localcert serve runs, delete ${file}`)
     }
-  }
+    await writeFileSafely(file, JSON.stringify(mine) + '\n', 0o600)
+  })
+  const ours = async () => (await readJson<ServerClaim>(file).catch(() => undefined))?.token === mine.token
   return async () => {
-    const held = await readJson<ServerClaim>(file).catch(() => undefined)
-    if (held?.token === mine.token) await rm(file, {force: true})
+    // best effort on the way out: a home deleted under a running server leaves nothing to release
+    if (!(await ours())) return
+    await withLock(lock, async () => {
+      if (await ours()) await rm(file, {force: true})
+    }).catch(() => undefined)
   }
 }
 

@@ -89,7 +89,7 @@ export function createContext(init: ContextInit): TrustContext {
 }
 
 /** `cmd 'arg with space'`: how planned commands are shown (--dry-run) and recorded. */
-export function describeCommand(command: string, args: string[], options?: ExecOptions): string {
+function describeCommand(command: string, args: string[], options?: ExecOptions): string {
   const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)
   const line = [command, ...args].map(quote).join(' ')
   return options?.input === undefined ? line : `${line} < (certificate on stdin)`
@@ -99,5 +99,5 @@ export function describeCommand(command: string, args: string[], options?: ExecO
 export function commandError(result: ExecResult, action: string, hint?: string): LocalcertError {
   const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ').slice(0, 300)
   if (result.exitCode === 127) return new LocalcertError('TOOL_MISSING', `${action}: \`${result.command}\` is not installed`, hint ?? `install ${result.command}, or leave this store out with --stores`)
-  return new LocalcertError('COMMAND_FAILED', `${action}: \`${result.command} ${result.args.slice(0, 3).join(' ')}…\` exited ${result.exitCode}${detail ? ` (${detail})` : ''}`, hint ?? `run \`${describeCommand(result.command, result.args)}\` yourself to see the whole message, then try again`)
+  return new LocalcertError('COMMAND_FAILED', `${action}: \`${result.command} ${result.args.slice(0, 3).join(' ')}…\` exited ${result.exitCode}${detail ? ` (${detail})` : ''}`, hint ?? '`localcert trust install --dry-run` (or `trust uninstall --dry-run`) lists the exact commands: run the one that failed yourself to see its whole message')
 }

@@ -9,7 +9,9 @@ import {SHELLS} from './shell-env.js'
 import {ShellProfileTarget} from './stores/shell-profile.js'
 
 /** What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. */
-const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service', 'dev'])
+const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service'])
+/** The dev-server cache (`dev/<16 hex>.json`): `dev` is a common folder name, so only our files in it go. */
+const DEV_CACHE_FILE = /^[0-9a-f]{16}\.json$/
 
 export interface UninstallResult {
   stores: StoreReport[]
@@ -68,8 +70,18 @@ async function deleteHome(home: string, dedicated: boolean): Promise<string[]> {
   const left: string[] = []
   for (const entry of await readdir(home).catch(() => [] as string[])) {
     if (OUR_ENTRIES.has(entry) || entry.startsWith('.ca-staging-') || entry.startsWith('state.lock')) await rm(path.join(home, entry), {recursive: true, force: true})
+    else if (entry === 'dev') left.push(...(await deleteDevCache(path.join(home, entry))))
     else left.push(entry)
   }
   if (left.length === 0) await rmdir(home).catch(() => undefined)
   return left
+}
+
+/** Deletes the dev-server cache files, and the folder once nothing else is in it; returns what was left. */
+async function deleteDevCache(dir: string): Promise<string[]> {
+  const entries = await readdir(dir).catch(() => [] as string[])
+  const others = entries.filter((name) => !DEV_CACHE_FILE.test(name))
+  for (const name of entries.filter((item) => DEV_CACHE_FILE.test(item))) await rm(path.join(dir, name), {force: true})
+  if (others.length === 0) await rmdir(dir).catch(() => undefined)
+  return others.map((name) => `dev/${name}`)
 }

@@ -1,3 +1,4 @@
+import {LocalcertError} from '../errors.js'
 import type {ExecOptions, ExecResult} from '../lib/exec.js'
 import type {StoredCert, TrustRoot} from './root.js'
 
@@ -115,9 +116,9 @@ export async function hasRoot(target: StoreTarget, root: TrustRoot): Promise<boo
 }
 
 /** Raised by verify(): the store does not behave as the operation promised. */
-export class VerificationError extends Error {
+export class VerificationError extends LocalcertError {
   constructor(message: string) {
-    super(message)
+    super('VERIFICATION_FAILED', message, 'the store did not change as it should have: `localcert trust status` shows what it holds now; run the command again, and report it if it fails the same way')
     this.name = 'VerificationError'
   }
 }

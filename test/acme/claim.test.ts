@@ -26,3 +26,31 @@ describe('one ACME server per home', () => {
     expect(existsSync(claim)).toBe(true)
   })
 })
+
+describe('one ACME server per home, under a race', () => {
+  it('of 4 processes claiming one home at the same instant, exactly one wins, with or without a stale claim left by a killed server', async () => {
+    const {spawn} = await import('node:child_process')
+    const {ROOT} = await import('../support/env.js')
+    const claimOnce = (home: string, go: number) => new Promise<string>((resolve) => {
+      const script = `import {claimAcmeState} from ${JSON.stringify(path.join(ROOT, 'dist', 'state', 'discovery.js'))}
+while (Date.now() < ${go}) {}
+try { await claimAcmeState(${JSON.stringify(home)}); console.log('won'); setTimeout(() => {}, 300) } catch (error) { console.log(error.code) }`
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      child.on('exit', () => resolve(out.trim()))
+    })
+    for (const stale of [false, true]) {
+      for (let round = 0; round < 3; round++) {
+        const home = tempDir('localcert-claim-race-')
+        if (stale) {
+          mkdirSync(path.join(home, 'acme'), {recursive: true})
+          writeFileSync(path.join(home, 'acme', 'server.json'), JSON.stringify({pid: 4_194_305, token: 'dead', startedAt: '2026-01-01T00:00:00Z'}))
+        }
+        const go = Date.now() + 400
+        const outcomes = await Promise.all([0, 1, 2, 3].map(() => claimOnce(home, go)))
+        expect(outcomes.sort(), `round ${round}${stale ? ' (stale claim)' : ''}`).toEqual(['ACME_ALREADY_RUNNING', 'ACME_ALREADY_RUNNING', 'ACME_ALREADY_RUNNING', 'won'])
+      }
+    }
+  })
+})

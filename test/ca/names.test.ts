@@ -78,3 +78,17 @@ describe('IP handling without node:net', async () => {
     }
   })
 })
+
+describe('the public issueCertificate takes names as text only', () => {
+  it('refuses a pre-made name object (its URI, email or case would skip parsing) with INVALID_NAME and creates no CA', async () => {
+    const {existsSync} = await import('node:fs')
+    const path = await import('node:path')
+    const {issueCertificate} = await import('../../src/index.js')
+    const {tempDir} = await import('../support/env.js')
+    const home = path.join(tempDir('localcert-objects-'), 'home')
+    const forged = [{type: 'uri', value: 'https://bank.example.com/', host: 'app.localhost'}] as unknown as string[]
+    await expect(issueCertificate(forged, {home})).rejects.toMatchObject({code: 'INVALID_NAME', hint: expect.stringContaining('as text')})
+    await expect(issueCertificate(['https://bank.example.com/'], {home})).rejects.toMatchObject({code: 'NAME_NOT_ALLOWED'})
+    expect(existsSync(path.join(home, 'ca'))).toBe(false)
+  })
+})

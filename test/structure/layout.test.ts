@@ -15,7 +15,7 @@ describe('the layout a newcomer reads', () => {
     expect(result.stdout).toMatch(/^imports run one way: \d+ files in src\/, no upward import, no cycle\n$/)
   })
 
-  it('check-layers refuses an upward import and a cycle when it sees one', async () => {
+  it('check-layers refuses an upward import (in any quote style, type-only or dynamic) and a cycle when it sees one', async () => {
     const copy = tempDir('localcert-layout-')
     mkdirSync(path.join(copy, 'scripts'))
     cpSync(path.join(ROOT, 'scripts', 'check-layers.mjs'), path.join(copy, 'scripts', 'check-layers.mjs'))
@@ -23,10 +23,15 @@ describe('the layout a newcomer reads', () => {
     mkdirSync(path.join(copy, 'src', 'api'), {recursive: true})
     writeFileSync(path.join(copy, 'src', 'ca', 'a.ts'), "import {b} from '../api/b.js'\nexport const a = 1\n")
     writeFileSync(path.join(copy, 'src', 'api', 'b.ts'), "import {a} from '../ca/a.js'\nexport const b = a\n")
+    mkdirSync(path.join(copy, 'src', 'state'), {recursive: true})
+    writeFileSync(path.join(copy, 'src', 'state', 'c.ts'), 'import type {A} from "../ca/a.js"\nexport const c = await import(`../api/b.js`)\n')
     const result = await sh(process.execPath, [path.join(copy, 'scripts', 'check-layers.mjs')])
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('ca/a.ts imports api/b.ts: ca/ may not import api/')
     expect(result.stderr).toMatch(/cycle: (ca\/a\.ts → api\/b\.ts → ca\/a\.ts|api\/b\.ts → ca\/a\.ts → api\/b\.ts)/)
+    // double quotes, import type and a template-literal dynamic import count too
+    expect(result.stderr).toContain('state/c.ts imports ca/a.ts: state/ may not import ca/')
+    expect(result.stderr).toContain('state/c.ts imports api/b.ts: state/ may not import api/')
   })
 
   it("the README's map names every folder of src/ (and no folder that is gone)", () => {

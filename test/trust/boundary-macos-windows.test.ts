@@ -113,12 +113,21 @@ describe('macOS Keychain (boundary)', () => {
     })
     expect(rows.find((row) => row.location.startsWith('System keychain'))).toMatchObject({
       status: 'failed',
-      code: 'NEEDS_ROOT',
+      code: 'NEEDS_CONFIRMATION',
       message: 'could not trust the root: macOS needs you to confirm the trust change (password or Touch ID) and nobody could',
       hint: 'run it from a desktop session as an administrator; on CI runners see the README recipe',
     })
     expect(commands.some((command) => command.startsWith('security verify-cert'))).toBe(false)
   })
+  it('says the login keychain needs a confirmation when macOS denies it for want of user interaction (SSH, sudo without a GUI)', async () => {
+    const script = keychains()
+    let rows: StoreReport[] = []
+    await withFakeRunner((command, args) => (command === 'security' && args.includes('add-trusted-cert') ? {exitCode: 1, stderr: 'SecTrustSettingsSetTrustSettings: The authorization was denied since no user interaction was possible.\n'} : script(command, args)), async () => {
+      rows = await installRoot(root, {localcertHome: home, stores: ['keychain'], context: mac()})
+    })
+    expect(rows.find((row) => row.location.startsWith('login keychain'))).toMatchObject({status: 'failed', code: 'NEEDS_CONFIRMATION', hint: 'run it from a desktop session (not over SSH), and approve the dialog'})
+  })
+
 
   it('finds Firefox profiles with Homebrew certutil and JDKs (including a Homebrew keg) on macOS', async () => {
     const profile = '/Users/dev/Library/Application Support/Firefox/Profiles/k3x.default-release'
@@ -188,7 +197,7 @@ describe('Windows store (boundary)', () => {
       store: 'windows',
       location: 'CurrentUser\\Root',
       status: 'failed',
-      code: 'NEEDS_ROOT',
+      code: 'NEEDS_CONFIRMATION',
       message: 'Windows asks for confirmation in a dialog before adding to CurrentUser\\Root, and this session cannot show one',
       hint: 'run it in an interactive terminal, or use --machine from an elevated terminal (no dialog)',
     })

@@ -3,7 +3,7 @@ import {flattenedVerify, type JWK} from 'jose'
 import {AcmeProblem} from '../problems.js'
 
 /** What real clients sign with (RFC 8555 §6.2: ES256 MUST, EdDSA SHOULD; RSA for certbot's and lego's defaults). */
-export const SIGNATURE_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const
+const SIGNATURE_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number]
 
 const B64URL = /^[A-Za-z0-9_-]*$/

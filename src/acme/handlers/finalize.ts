@@ -1,6 +1,6 @@
 import {createPublicKey, randomBytes} from 'node:crypto'
 import {isIP} from 'node:net'
-import {issueCertificate} from '../../ca/issue.js'
+import {issueParsed} from '../../ca/issue.js'
 import {parseCsr, type ParsedCsr} from '../../ca/leaf.js'
 import {normaliseDnsName, normaliseIp, type SubjectName} from '../../ca/names.js'
 import {loadX509} from '../../ca/x509.js'
@@ -87,7 +87,7 @@ export async function finalizeOrder(req: SignedRequest, ctx: AcmeContext, orderI
   try {
     const csr = await checkedCsr(ctx, req.payload.csr, order, req.account!)
     const profile = resolveProfile(order.profile)
-    const issued = await issueCertificate(csr.names, {home: ctx.home, days: profile.days, csr, source: 'acme'})
+    const issued = await issueParsed(csr.names, {home: ctx.home, days: profile.days, csr, source: 'acme'})
     const record: CertificateRecord = {
       id: randomBytes(12).toString('base64url'),
       accountId: order.accountId,

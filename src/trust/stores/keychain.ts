@@ -10,7 +10,7 @@ import {VerificationError, type StoreTarget, type TrustContext, type TrustStore}
 const SYSTEM_KEYCHAIN = '/Library/Keychains/System.keychain'
 
 /** What macOS says when nobody can confirm a trust change (non-GUI session, CI, locked keychain). */
-const NEEDS_CONFIRMATION = /errSecInternalComponent|authorization was canceled|User interaction is not allowed|errAuthorizationCanceled|-60005|-128/i
+const NEEDS_CONFIRMATION = /errSecInternalComponent|authorization was canceled|authorization was denied|no user interaction was possible|User interaction is not allowed|errAuthorizationCanceled|-60005|-128/i
 
 /**
  * One keychain. Login keychain (user trust domain): no sudo, macOS asks for your password or Touch ID in a dialog.
@@ -70,7 +70,7 @@ class KeychainTarget implements StoreTarget {
 
   private explain(result: ExecResult, action: string): LocalcertError {
     if (NEEDS_CONFIRMATION.test(result.stderr + result.stdout)) {
-      return new LocalcertError('NEEDS_ROOT', `${action}: macOS needs you to confirm the trust change (password or Touch ID) and nobody could`, this.admin ? 'run it from a desktop session as an administrator; on CI runners see the README recipe' : 'run it from a desktop session (not over SSH), and approve the dialog')
+      return new LocalcertError('NEEDS_CONFIRMATION', `${action}: macOS needs you to confirm the trust change (password or Touch ID) and nobody could`, this.admin ? 'run it from a desktop session as an administrator; on CI runners see the README recipe' : 'run it from a desktop session (not over SSH), and approve the dialog')
     }
     return commandError(result, action)
   }

@@ -52,7 +52,7 @@ const CHROMIUM_COMMANDS = ['chromium', 'chromium-browser', 'google-chrome', 'goo
  * [Install*] Default= (always relative). Paths use '/' even on Windows.
  * @example profileDirsFromIni('[Profile0]\nIsRelative=1\nPath=abc.default\n', '/home/me/.mozilla/firefox')
  */
-export function profileDirsFromIni(text: string, root: string): string[] {
+function profileDirsFromIni(text: string, root: string): string[] {
   const dirs: string[] = []
   let section = ''
   let fields: Record<string, string> = {}

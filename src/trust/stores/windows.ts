@@ -77,7 +77,7 @@ class WindowsStoreTarget implements StoreTarget {
     if (this.scope === 'LocalMachine') await this.assertElevated()
     if (this.scope === 'CurrentUser') {
       if (!this.host.fromWsl && !this.ctx.interactive) {
-        throw new LocalcertError('NEEDS_ROOT', 'Windows asks for confirmation in a dialog before adding to CurrentUser\\Root, and this session cannot show one', 'run it in an interactive terminal, or use --machine from an elevated terminal (no dialog)')
+        throw new LocalcertError('NEEDS_CONFIRMATION', 'Windows asks for confirmation in a dialog before adding to CurrentUser\\Root, and this session cannot show one', 'run it in an interactive terminal, or use --machine from an elevated terminal (no dialog)')
       }
       if (!this.ctx.dryRun) this.ctx.log(`Windows will show a Security Warning ("You are about to install a certificate from a certification authority…"): check that the thumbprint is ${root.sha1} and click Yes.`)
     }

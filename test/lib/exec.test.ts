@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {exec, onPath, recordCommands, replaceRunner} from '../src/lib/exec.js'
+import {exec, onPath, recordCommands, replaceRunner} from '../../src/lib/exec.js'
 
 describe('exec', () => {
   it('returns output and exit code without throwing when reject is false', async () => {
