@@ -82,25 +82,27 @@ async function authorityFor(home: string, options: ParsedIssueOptions, validUnti
  * @example const {chainPem, keyPem} = await issueCertificate(['app.localhost'])
  */
 export async function issueCertificate(names: readonly string[], options: IssueOptions = {}): Promise<IssueResult> {
-  const csr = options.csr === undefined ? undefined : await parseCsr(options.csr)
-  return issueParsed(csr ? csr.names : parseNames(names), {...options, csr})
+  const {csr: input, ...rest} = options
+  return issueParsed(input === undefined ? parseNames(names) : await parseCsr(input), rest)
 }
 
-/** Options of issueParsed: a CSR comes parsed too. */
-export type ParsedIssueOptions = Omit<IssueOptions, 'csr'> & {csr?: ParsedCsr}
+/** Options of issueParsed: the CSR, if any, is its first argument. */
+export type ParsedIssueOptions = Omit<IssueOptions, 'csr'>
 
 /**
- * The one issuance path behind `localcert cert`, the Node API, the dev-server API and ACME finalize, for names its
- * caller parsed already (parseNames, parseCsr, or ACME's identifier checks): never give it names from outside.
+ * The one issuance path behind `localcert cert`, the Node API, the dev-server API and ACME finalize, for a request
+ * its caller parsed already: names (parseNames, or ACME's identifier checks) or a CSR (parseCsr, whose names ACME
+ * replaces by the order's after matching them). Never give it names from outside.
  * @example const leaf = await issueParsed(parseNames(['app.localhost']), {home})
  */
-export async function issueParsed(parsed: readonly SubjectName[], options: ParsedIssueOptions = {}): Promise<IssueResult> {
+export async function issueParsed(request: readonly SubjectName[] | ParsedCsr, options: ParsedIssueOptions = {}): Promise<IssueResult> {
   const home = await resolveHome(options.home)
   const days = validateDays(options.days)
-  const csr = options.csr
+  const csr = 'csr' in request ? request : undefined
+  const names = csr ? csr.names : (request as readonly SubjectName[])
   const {notAfter} = leafValidity(days, options.now)
-  const ca = await authorityFor(home, options, notAfter, parsed)
-  const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, parsed, options)
+  const ca = await authorityFor(home, options, notAfter, names)
+  const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, names, options)
   await recordIssued(ca.paths.inventory, {
     serial: leaf.serial,
     names: leaf.names.map((name) => name.value),

@@ -5,7 +5,7 @@ import {sha256Hex} from '../lib/hash.js'
 import {toPem} from '../lib/pem.js'
 import {encodeLeaf} from './leaf-der.js'
 import {assertAllowed} from './policy.js'
-import {parseNames, subjectNames, wildcardWarnings, type SubjectName} from './names.js'
+import {parseNames, wildcardWarnings, type SubjectName} from './names.js'
 import {randomSerial} from './serial.js'
 import {LEAF_ORGANIZATION} from './subject.js'
 import {loadX509} from './x509.js'
@@ -93,13 +93,13 @@ function buildLeaf(ca: Authority, names: SubjectName[], spki: Buffer, options: L
 }
 
 /**
- * Issues a leaf with a fresh key for `names` (DNS, wildcard, IP, email, URI, as text or already parsed), after
+ * Issues a leaf with a fresh key for parsed `names` (DNS, wildcard, IP, email, URI: from parseNames), after
  * checking every name against the CA's policy: the one check every issuance passes. Throws before doing any work
- * if a name is malformed or not allowed.
- * @example const leaf = await issueLeaf(ca, ['app.localhost', '127.0.0.1'])
+ * if a name is not allowed.
+ * @example const leaf = await issueLeaf(ca, parseNames(['app.localhost', '127.0.0.1']))
  */
-export async function issueLeaf(ca: Authority, inputs: readonly string[] | readonly SubjectName[], options: LeafOptions = {}): Promise<IssuedLeaf> {
-  const names = subjectNames(inputs)
+export async function issueLeaf(ca: Authority, parsed: readonly SubjectName[], options: LeafOptions = {}): Promise<IssuedLeaf> {
+  const names = [...parsed]
   assertAllowed(ca.meta.policy, names)
   validateDays(options.days)
   const keyType = options.keyType ?? ca.meta.keyType

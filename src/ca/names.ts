@@ -87,15 +87,6 @@ export function parseName(input: string): SubjectName {
   return {type: 'dns', value: normaliseDnsName(text)}
 }
 
-/**
- * Names as given by a caller: parsed when they are strings, kept as they are when someone parsed them already
- * (a name is parsed once per issuance).
- * @example subjectNames(['app.localhost']) // [{type: 'dns', value: 'app.localhost'}]
- */
-export function subjectNames(inputs: readonly string[] | readonly SubjectName[]): SubjectName[] {
-  return inputs.length > 0 && typeof inputs[0] !== 'string' ? [...(inputs as readonly SubjectName[])] : parseNames(inputs as readonly string[])
-}
-
 /** Parses every name, drops exact duplicates, keeps the order given (the first one becomes the CN). */
 export function parseNames(inputs: readonly string[]): SubjectName[] {
   if (inputs.length === 0) throw new LocalcertError('NO_NAMES', 'no names were given', 'pass at least one name, e.g. `localcert cert app.localhost`')

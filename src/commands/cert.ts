@@ -55,11 +55,10 @@ export default class Cert extends BaseCommand {
       ? {p12File: path.resolve(flags['p12-file'] ?? `${base}.p12`)}
       : {certFile: path.resolve(flags['cert-file'] ?? `${base}.pem`), keyFile: csr ? undefined : path.resolve(flags['key-file'] ?? `${base}-key.pem`)}
 
-    const result = await issueParsed(parsed, {
+    const result = await issueParsed(csr ?? parsed, {
       days: flags.days,
       client: flags.client,
       keyType: flags['key-type'] ? parseKeyType(flags['key-type']) : undefined,
-      csr,
       source: 'cli',
       files,
     })

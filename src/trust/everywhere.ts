@@ -9,7 +9,6 @@ export type {StoreId, TrustRoot}
 export {loadTrustRoot, parseRoot} from './root.js'
 export {STORE_IDS} from './store.js'
 
-
 export interface TrustRunOptions extends ContextInit {
   /** Only these stores (default: every store that applies to this machine). */
   stores?: StoreId[]

@@ -8,10 +8,16 @@ import {loadTrustRoot, type TrustRoot} from './root.js'
 import {SHELLS} from './shell-env.js'
 import {ShellProfileTarget} from './stores/shell-profile.js'
 
-/** What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. */
-const OUR_ENTRIES = new Set(['ca', 'issued.jsonl', 'state.lock', 'acme', 'trust', 'service'])
-/** The dev-server cache (`dev/<16 hex>.json`): `dev` is a common folder name, so only our files in it go. */
-const DEV_CACHE_FILE = /^[0-9a-f]{16}\.json$/
+/**
+ * What localcert itself creates in its home; a custom LOCALCERT_HOME may hold other things, which we leave. `only`
+ * limits an entry to the files of ours inside it: `dev` is a common folder name, so only the dev-server cache goes.
+ */
+const OURS: Array<{entry: RegExp; only?: RegExp}> = [
+  {entry: /^(ca|issued\.jsonl|acme|trust|service)$/},
+  {entry: /^state\.lock/},
+  {entry: /^\.ca-staging-/},
+  {entry: /^dev$/, only: /^[0-9a-f]{16}\.json$/},
+]
 
 export interface UninstallResult {
   stores: StoreReport[]
@@ -69,19 +75,20 @@ async function deleteHome(home: string, dedicated: boolean): Promise<string[]> {
   }
   const left: string[] = []
   for (const entry of await readdir(home).catch(() => [] as string[])) {
-    if (OUR_ENTRIES.has(entry) || entry.startsWith('.ca-staging-') || entry.startsWith('state.lock')) await rm(path.join(home, entry), {recursive: true, force: true})
-    else if (entry === 'dev') left.push(...(await deleteDevCache(path.join(home, entry))))
-    else left.push(entry)
+    const ours = OURS.find((rule) => rule.entry.test(entry))
+    if (!ours) left.push(entry)
+    else if (!ours.only) await rm(path.join(home, entry), {recursive: true, force: true})
+    else left.push(...(await deleteOwnFiles(path.join(home, entry), ours.only)).map((name) => `${entry}/${name}`))
   }
   if (left.length === 0) await rmdir(home).catch(() => undefined)
   return left
 }
 
-/** Deletes the dev-server cache files, and the folder once nothing else is in it; returns what was left. */
-async function deleteDevCache(dir: string): Promise<string[]> {
+/** Deletes the files of `dir` that `ours` matches, and `dir` once nothing else is in it; returns what was left. */
+async function deleteOwnFiles(dir: string, ours: RegExp): Promise<string[]> {
   const entries = await readdir(dir).catch(() => [] as string[])
-  const others = entries.filter((name) => !DEV_CACHE_FILE.test(name))
-  for (const name of entries.filter((item) => DEV_CACHE_FILE.test(item))) await rm(path.join(dir, name), {force: true})
+  for (const name of entries.filter((item) => ours.test(item))) await rm(path.join(dir, name), {force: true})
+  const others = entries.filter((name) => !ours.test(name))
   if (others.length === 0) await rmdir(dir).catch(() => undefined)
-  return others.map((name) => `dev/${name}`)
+  return others
 }

@@ -1,6 +1,7 @@
 import {X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {LocalcertError} from '../errors.js'
+import {sha256Hex} from '../lib/hash.js'
 import {pemBlocks, toPem} from '../lib/pem.js'
 import {ROOT_ORGANIZATION} from '../ca/subject.js'
 import {caPaths} from '../state/paths.js'
@@ -39,7 +40,7 @@ export function isLocalcertSubject(subject: string): boolean {
 export function describeCert(pem: string, ref = ''): (StoredCert & {cert: X509Certificate}) | undefined {
   try {
     const cert = new X509Certificate(pem)
-    return {fingerprint: cert.fingerprint256.replace(/:/g, '').toLowerCase(), subject: cert.subject, pem: toPem(cert.raw), ref, cert}
+    return {fingerprint: sha256Hex(cert.raw), subject: cert.subject, pem: toPem(cert.raw), ref, cert}
   } catch {
     return undefined
   }

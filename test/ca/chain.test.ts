@@ -1,6 +1,7 @@
 import {describe, expect, it, beforeAll} from 'vitest'
 import {openAuthority, type Authority} from '../../src/ca/authority.js'
 import {issueLeaf, signCsr} from '../../src/ca/leaf.js'
+import {parseNames} from '../../src/ca/names.js'
 import {loadX509} from '../../src/ca/x509.js'
 import {randomSerial} from '../../src/ca/serial.js'
 import {generateKeyPair, importPrivateKeyPem} from '../../src/ca/keys.js'
@@ -52,14 +53,14 @@ describe.skipIf(!hasTools('chain verification with openssl', 'openssl'))('certif
     ['a private IPv4 address', ['192.168.1.20'], ['-purpose', 'sslserver', '-verify_ip', '192.168.1.20']],
     ['names under .test, .internal, .home.arpa and .local', ['api.test', 'db.internal', 'nas.home.arpa', 'printer.local'], ['-purpose', 'sslserver', '-verify_hostname', 'nas.home.arpa']],
   ])('issues an ECDSA leaf for %s that openssl accepts', async (_label, names, extra) => {
-    const leaf = await issueLeaf(ecdsa, names)
+    const leaf = await issueLeaf(ecdsa, parseNames(names))
     const result = await opensslVerify(leaf.chainPem, ecdsa, ['-x509_strict', ...extra])
     expect(result.output).toMatch(/: OK/)
     expect(result.ok).toBe(true)
   })
 
   it('issues RSA leaves under an RSA-3072 root that openssl accepts', async () => {
-    const leaf = await issueLeaf(rsa, ['app.localhost', '127.0.0.1'])
+    const leaf = await issueLeaf(rsa, parseNames(['app.localhost', '127.0.0.1']))
     expect((await opensslVerify(leaf.chainPem, rsa, ['-x509_strict', '-purpose', 'sslserver', '-verify_hostname', 'app.localhost'])).ok).toBe(true)
     const dir = tempDir()
     const file = path.join(dir, 'leaf.pem')
@@ -71,9 +72,9 @@ describe.skipIf(!hasTools('chain verification with openssl', 'openssl'))('certif
   })
 
   it('issues client certificates valid for sslclient and S/MIME leaves valid for smimesign', async () => {
-    const client = await issueLeaf(ecdsa, ['me.localhost'], {client: true})
+    const client = await issueLeaf(ecdsa, parseNames(['me.localhost']), {client: true})
     expect((await opensslVerify(client.chainPem, ecdsa, ['-x509_strict', '-purpose', 'sslclient'])).ok).toBe(true)
-    const mail = await issueLeaf(ecdsa, ['dev@app.localhost'])
+    const mail = await issueLeaf(ecdsa, parseNames(['dev@app.localhost']))
     expect((await opensslVerify(mail.chainPem, ecdsa, ['-x509_strict', '-purpose', 'smimesign'])).ok).toBe(true)
   })
 
@@ -98,7 +99,7 @@ describe.skipIf(!hasTools('chain verification with openssl', 'openssl'))('certif
   })
 
   it('refuses to sign example.com under a constrained root', async () => {
-    await expect(issueLeaf(ecdsa, ['example.com'])).rejects.toMatchObject({code: 'NAME_NOT_ALLOWED'})
+    await expect(issueLeaf(ecdsa, parseNames(['example.com']))).rejects.toMatchObject({code: 'NAME_NOT_ALLOWED'})
   })
 
   it('makes openssl reject an example.com leaf forced through the constrained CA (permitted subtree violation)', async () => {
@@ -110,13 +111,13 @@ describe.skipIf(!hasTools('chain verification with openssl', 'openssl'))('certif
   })
 
   it('lets an unconstrained CA sign example.com, and openssl accepts it', async () => {
-    const leaf = await issueLeaf(open, ['example.com'])
+    const leaf = await issueLeaf(open, parseNames(['example.com']))
     expect((await opensslVerify(leaf.chainPem, open, ['-x509_strict', '-purpose', 'sslserver'])).ok).toBe(true)
   })
 
   it('writes leaves with SAN, CN = first name, serverAuth, SHA-256, a 128-bit serial and a back-dated notBefore', async () => {
     const before = Date.now()
-    const leaf = await issueLeaf(ecdsa, ['app.localhost', '::1'], {days: 30})
+    const leaf = await issueLeaf(ecdsa, parseNames(['app.localhost', '::1']), {days: 30})
     const x509 = await loadX509()
     const cert = new x509.X509Certificate(leaf.certPem)
     expect(cert.subject).toContain('CN=app.localhost')

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {createPrivateKey, createPublicKey} from 'node:crypto'
 import {openAuthority, type Authority} from '../../src/ca/authority.js'
 import {issueLeaf, type IssuedLeaf} from '../../src/ca/leaf.js'
+import {parseNames} from '../../src/ca/names.js'
 import {buildPkcs12} from '../../src/ca/pkcs12.js'
 import {hasTools} from '../support/tools.js'
 import {sh, tempDir} from '../support/env.js'
@@ -16,7 +17,7 @@ describe.skipIf(!hasTools('PKCS#12 checks with openssl and keytool', 'openssl', 
 
   beforeAll(async () => {
     ca = await openAuthority(tempDir())
-    leaf = await issueLeaf(ca, ['app.localhost', '127.0.0.1'])
+    leaf = await issueLeaf(ca, parseNames(['app.localhost', '127.0.0.1']))
     dir = tempDir()
     p12 = path.join(dir, 'app.p12')
     writeFileSync(p12, await buildPkcs12(leaf.keyPem!, leaf.chainPem + ca.rootPem, 'changeit'))

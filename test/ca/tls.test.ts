@@ -4,6 +4,7 @@ import tls from 'node:tls'
 import type {AddressInfo} from 'node:net'
 import {openAuthority, type Authority} from '../../src/ca/authority.js'
 import {issueLeaf} from '../../src/ca/leaf.js'
+import {parseNames} from '../../src/ca/names.js'
 import {buildPkcs12} from '../../src/ca/pkcs12.js'
 import {tempDir} from '../support/env.js'
 
@@ -29,7 +30,7 @@ describe('a node:https server with our files, and tls.connect trusting only our 
 
   beforeAll(async () => {
     ca = await openAuthority(tempDir())
-    const leaf = await issueLeaf(ca, ['app.localhost', '*.app.localhost', 'localhost', '127.0.0.1', '::1'])
+    const leaf = await issueLeaf(ca, parseNames(['app.localhost', '*.app.localhost', 'localhost', '127.0.0.1', '::1']))
     server = https.createServer({cert: leaf.chainPem, key: leaf.keyPem}, (_req, res) => res.end('hello from localcert'))
     await new Promise<void>((resolve) => server.listen(0, '::', resolve))
     port = (server.address() as AddressInfo).port
@@ -65,7 +66,7 @@ describe('a node:https server with our files, and tls.connect trusting only our 
   })
 
   it('loads the PKCS#12 bundle into a TLS context that clients accept', async () => {
-    const leaf = await issueLeaf(ca, ['p12.localhost'])
+    const leaf = await issueLeaf(ca, parseNames(['p12.localhost']))
     const pfx = await buildPkcs12(leaf.keyPem!, leaf.chainPem + ca.rootPem, 'changeit')
     const p12Server = https.createServer({pfx, passphrase: 'changeit'}, (_req, res) => res.end('p12'))
     await new Promise<void>((resolve) => p12Server.listen(0, '127.0.0.1', resolve))

@@ -6,6 +6,7 @@ import path from 'node:path'
 import {BIN, cli, tempDir} from '../support/env.js'
 import {loadAuthority, openAuthority, intermediateNeedsRenewal, rotateIntermediate} from '../../src/ca/authority.js'
 import {issueLeaf} from '../../src/ca/leaf.js'
+import {parseNames} from '../../src/ca/names.js'
 import {readInventory} from '../../src/state/inventory.js'
 import {opensslVerify} from '../support/pki.js'
 
@@ -128,7 +129,7 @@ describe('state under concurrency and crashes', () => {
     expect(renewed.meta.intermediate.fingerprint).not.toBe(ca.meta.intermediate.fingerprint)
     expect(renewed.meta.previousIntermediates).toEqual([ca.meta.intermediate.fingerprint])
     expect(renewed.meta.root.fingerprint).toBe(ca.meta.root.fingerprint)
-    const leaf = await issueLeaf(renewed, ['after-renewal.localhost'])
+    const leaf = await issueLeaf(renewed, parseNames(['after-renewal.localhost']))
     expect(leaf.chainPem).toContain(renewed.intermediatePem.trim())
     const rotated = await rotateIntermediate(home)
     expect(rotated.meta.previousIntermediates).toHaveLength(2)
