@@ -35,7 +35,11 @@ export type ErrorCode =
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.
  * @example throw new LocalcertError('NAME_NOT_ALLOWED', 'example.com is outside …', 'run …')
  */
+/** Marks our errors across copies of the package (its ESM and CommonJS builds can both be loaded in one process). */
+const BRAND = Symbol.for('localcert.error')
+
 export class LocalcertError extends Error {
+  readonly [BRAND] = true
   readonly code: ErrorCode
   readonly hint: string
 
@@ -47,6 +51,10 @@ export class LocalcertError extends Error {
   }
 }
 
+/**
+ * True for an error thrown by localcert, whichever of its builds (ESM or CommonJS) threw it.
+ * @example catch (error) { if (isLocalcertError(error) && error.code === 'NAME_NOT_ALLOWED') … }
+ */
 export function isLocalcertError(error: unknown): error is LocalcertError {
-  return error instanceof LocalcertError
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true
 }

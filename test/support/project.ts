@@ -1,0 +1,55 @@
+import {existsSync, mkdirSync, readdirSync, symlinkSync} from 'node:fs'
+import path from 'node:path'
+import {ROOT, sh, tempDir} from './env.js'
+
+/** Where the framework dev servers the recipe tests start are installed (`scripts/test.sh` runs `npm ci` there). */
+export const FRAMEWORKS = path.join(ROOT, 'test', 'frameworks')
+
+let packed: Promise<string> | undefined
+
+/** `npm pack` of the built package, once per test file: exactly the files a user gets from the registry. */
+function packOnce(): Promise<string> {
+  packed ??= (async () => {
+    const dir = tempDir('localcert-pack-')
+    const result = await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT})
+    if (result.code !== 0) throw new Error(`npm pack failed: ${result.stderr}`)
+    return path.join(dir, result.stdout.trim().split('\n').pop()!)
+  })()
+  return packed
+}
+
+/** Links every package of `from` into `to` unless `to` has it already (the first source wins). */
+function linkPackages(from: string, to: string): void {
+  if (!existsSync(from)) return
+  for (const entry of readdirSync(from)) {
+    if (entry === '.bin' || entry === 'localcert' || entry.startsWith('.')) continue
+    if (entry.startsWith('@')) {
+      mkdirSync(path.join(to, entry), {recursive: true})
+      linkPackages(path.join(from, entry), path.join(to, entry))
+      continue
+    }
+    const target = path.join(to, entry)
+    if (!existsSync(target)) symlinkSync(path.join(from, entry), target)
+  }
+}
+
+/**
+ * A new project directory with localcert installed the way `npm install localcert` would (the packed tarball,
+ * unpacked into node_modules/localcert), its dependencies and the test frameworks linked in, without a network.
+ * @example const dir = await scratchProject(); await sh(process.execPath, ['app.cjs'], {cwd: dir})
+ */
+export async function scratchProject(options: {frameworks?: boolean} = {}): Promise<string> {
+  const tarball = await packOnce()
+  const dir = tempDir('localcert-project-')
+  const modules = path.join(dir, 'node_modules')
+  const own = path.join(modules, 'localcert')
+  mkdirSync(own, {recursive: true})
+  const untar = await sh('tar', ['-xzf', tarball, '-C', own, '--strip-components=1'])
+  if (untar.code !== 0) throw new Error(`cannot unpack ${tarball}: ${untar.stderr}`)
+  if (options.frameworks) {
+    if (!existsSync(path.join(FRAMEWORKS, 'node_modules'))) throw new Error(`${FRAMEWORKS}/node_modules is missing: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
+    linkPackages(path.join(FRAMEWORKS, 'node_modules'), modules)
+  }
+  linkPackages(path.join(ROOT, 'node_modules'), modules)
+  return dir
+}
