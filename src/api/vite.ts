@@ -39,6 +39,8 @@ export interface LocalcertVitePlugin {
   configResolved(config: {logger: ViteLogger}): void
   configureServer(server: ViteServerLike): void
   configurePreviewServer(server: ViteServerLike): void
+  /** Issues a fresh certificate now and swaps it into every server this plugin serves (the timer does it when due). */
+  renewNow(): Promise<void>
 }
 
 /** Private LAN ranges a phone on the same network can reach (link-local and public addresses are left out). */
@@ -114,6 +116,7 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
   const warnings: string[] = []
   let covered: string[] = []
   const ours = {server: false, preview: false}
+  const renewals: Array<ReturnType<typeof autoRenew>> = []
   const keepFresh = (server: ViteServerLike, section: keyof typeof ours) => {
     const httpServer = server.httpServer
     const logger = server.config.logger
@@ -124,7 +127,11 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
       onRenew: (fresh) => logger.info(`localcert: renewed the certificate for ${covered.join(', ')} (valid until ${fresh.notAfter.toISOString()})`),
       onError: (error) => logger.warn(`localcert: could not renew the certificate: ${(error as Error).message}`),
     })
-    httpServer.once?.('close', () => renewal.stop())
+    renewals.push(renewal)
+    httpServer.once?.('close', () => {
+      renewal.stop()
+      renewals.splice(renewals.indexOf(renewal), 1)
+    })
   }
   return {
     name: 'localcert',
@@ -137,12 +144,10 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
       covered = checked.names
       const {key, cert} = await httpsOptions(covered, {...devOptions, home, days: devOptions.days ?? DEV_DEFAULT_DAYS})
       const https = {key, cert}
+      // vite preview inherits server.https when it has none of its own: a user's server.https covers both
       ours.server = !config.server?.https
-      ours.preview = !config.preview?.https
-      return {
-        ...(config.server?.https ? {} : {server: {https}}),
-        ...(config.preview?.https ? {} : {preview: {https}}),
-      }
+      ours.preview = !config.preview?.https && ours.server
+      return {...(ours.server ? {server: {https}} : {}), ...(ours.preview ? {preview: {https}} : {})}
     },
     configResolved(resolved) {
       for (const warning of warnings.splice(0)) resolved.logger.warn(warning)
@@ -152,6 +157,9 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
     },
     configurePreviewServer(server) {
       keepFresh(server, 'preview')
+    },
+    async renewNow() {
+      await Promise.all(renewals.map((renewal) => renewal.renewNow()))
     },
   }
 }

@@ -1,0 +1,172 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import https from 'node:https'
+import path from 'node:path'
+import tls from 'node:tls'
+import {describe, expect, it} from 'vitest'
+import {onCleanup, sh, tempDir} from '../support/env.js'
+import {freePort} from '../support/net.js'
+import {FRAMEWORKS, scratchProject} from '../support/project.js'
+import {caPaths} from '../../src/state/paths.js'
+import {issueCertificate} from '../../src/ca/issue.js'
+
+const WebSocket = createRequire(path.join(FRAMEWORKS, 'package.json'))('ws') as typeof import('ws').default
+
+/** The three Vite majors the plugin supports, as installed in the fixture project (vite6/vite7 are npm aliases). */
+const VITES = [
+  ['Vite 8', 'vite'],
+  ['Vite 7', 'vite7'],
+  ['Vite 6', 'vite6'],
+] as const
+
+const PAGE = '<!doctype html><html><body><h1>served by vite</h1><script type="module" src="/main.js"></script></body></html>\n'
+
+async function viteProject(): Promise<{dir: string; home: string}> {
+  const dir = await scratchProject({frameworks: true})
+  writeFileSync(path.join(dir, 'index.html'), PAGE)
+  writeFileSync(path.join(dir, 'main.js'), "document.body.append('v1')\n")
+  return {dir, home: tempDir('localcert-vite-home-')}
+}
+
+/** Starts a command in its own process group and resolves once its output matches `ready`; killed after the file. */
+function start(command: string[], options: {cwd: string; env: NodeJS.ProcessEnv; ready: RegExp}): Promise<{child: ChildProcess; output: () => string}> {
+  const child = spawn(command[0]!, command.slice(1), {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+  let output = ''
+  onCleanup(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {}
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after 60 s:\n${output}`)), 60_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (options.ready.test(output)) {
+        clearTimeout(timer)
+        resolve({child, output: () => output})
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready:\n${output}`)))
+  })
+}
+
+/** GET over HTTPS trusting only `rootPem`, connecting to loopback and sending `servername` as SNI and Host. */
+function fetchTrusting(port: number, rootPem: string, pathname = '/', servername = 'localhost'): Promise<{status: number; body: string; sans: string; serial: string}> {
+  return new Promise((resolve, reject) => {
+    const request = https.get({host: '127.0.0.1', port, path: pathname, servername, headers: {host: `${servername}:${port}`}, ca: rootPem, agent: false}, (response) => {
+      const peer = (response.socket as tls.TLSSocket).getPeerCertificate()
+      let body = ''
+      response.on('data', (chunk) => (body += chunk)).on('end', () => resolve({status: response.statusCode!, body, sans: peer.subjectaltname ?? '', serial: peer.serialNumber}))
+    })
+    request.on('error', reject)
+  })
+}
+
+describe.each(VITES)('%s with plugins: [localcert()] and no other config', (_label, pkg) => {
+  it('serves https://localhost trusted by the root alone, and HMR connects over wss and sends updates', async () => {
+    const {dir, home} = await viteProject()
+    writeFileSync(path.join(dir, 'vite.config.mjs'), "import localcert from 'localcert/vite'\nexport default {plugins: [localcert()]}\n")
+    const port = await freePort()
+    await start([process.execPath, `node_modules/${pkg}/bin/vite.js`, '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home}, ready: new RegExp(`https://localhost:${port}/`)})
+    const root = readFileSync(caPaths(home).rootCert, 'utf8')
+
+    const page = await fetchTrusting(port, root)
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('served by vite')
+    expect(page.sans.split(', ').sort()).toEqual(['DNS:localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
+    // untrusted without our root: the certificate really comes from the local CA, not a self-signed one Vite made
+    const stranger = await issueCertificate(['other.localhost'], {home: tempDir('localcert-vite-other-')})
+    await expect(fetchTrusting(port, stranger.rootPem)).rejects.toThrow(/unable to verify|self.signed|certificate/)
+
+    // the HMR client's own connection: the token from /@vite/client, the vite-hmr protocol, over wss on the same server
+    const client = await fetchTrusting(port, root, '/@vite/client')
+    const token = /const wsToken = "([^"]+)"/.exec(client.body)?.[1] ?? ''
+    expect(token).not.toBe('')
+    await fetchTrusting(port, root, '/main.js')
+    const socket = new WebSocket(`wss://localhost:${port}/?token=${token}`, 'vite-hmr', {ca: root})
+    const messages: Array<{type: string}> = []
+    const arrived = (type: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${type} message; got ${JSON.stringify(messages)}`)), 30_000)
+        const check = () => messages.some((message) => message.type === type) && (clearTimeout(timer), resolve())
+        socket.on('message', check)
+        check()
+      })
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as {type: string}))
+    await arrived('connected')
+    writeFileSync(path.join(dir, 'main.js'), "document.body.append('v2')\n")
+    await arrived('full-reload')
+    socket.close()
+  })
+})
+
+describe('the Vite plugin in a configured project', () => {
+  it('covers server.host, allowedHosts and its own names, warns about a public name and still starts, and renewNow swaps the certificate live', async () => {
+    const {dir, home} = await viteProject()
+    const port = await freePort()
+    writeFileSync(
+      path.join(dir, 'serve.mjs'),
+      `import {createServer} from 'vite'
+import tls from 'node:tls'
+import {readFileSync} from 'node:fs'
+import localcert from 'localcert/vite'
+const plugin = localcert({names: ['api.localhost']})
+const server = await createServer({configFile: false, root: process.cwd(), server: {port: ${port}, strictPort: true, host: '127.0.0.1', allowedHosts: ['app.localhost', '.shop.localhost', 'example.com']}, plugins: [plugin]})
+await server.listen()
+const ca = readFileSync(process.env.ROOT_FILE, 'utf8')
+const peer = () => new Promise((resolve, reject) => {
+  const socket = tls.connect({host: '127.0.0.1', port: ${port}, servername: 'app.localhost', ca}, () => { const c = socket.getPeerCertificate(); socket.end(); resolve({serial: c.serialNumber, sans: c.subjectaltname}) })
+  socket.on('error', reject)
+})
+const before = await peer()
+await plugin.renewNow()
+const after = await peer()
+console.log('RESULT ' + JSON.stringify({before, after}))
+await server.close()
+`,
+    )
+    const result = await sh(process.execPath, ['serve.mjs'], {cwd: dir, env: {LOCALCERT_HOME: home, ROOT_FILE: caPaths(home).rootCert, NO_COLOR: '1'}})
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const {before, after} = JSON.parse(/RESULT (.*)/.exec(result.stdout)![1]!) as {before: {serial: string; sans: string}; after: {serial: string; sans: string}}
+    expect(before.sans.split(', ').sort()).toEqual(['DNS:*.shop.localhost', 'DNS:api.localhost', 'DNS:app.localhost', 'DNS:localhost', 'DNS:shop.localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
+    expect(result.stdout + result.stderr).toMatch(/skipping "example\.com": outside what this CA may sign/)
+    expect(after.serial).not.toBe(before.serial)
+    expect(after.sans).toBe(before.sans)
+  })
+
+  it('serves vite preview over HTTPS too', async () => {
+    const {dir, home} = await viteProject()
+    writeFileSync(path.join(dir, 'vite.config.mjs'), "import localcert from 'localcert/vite'\nexport default {plugins: [localcert()]}\n")
+    const build = await sh(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {cwd: dir, env: {LOCALCERT_HOME: home}})
+    expect(build.code, build.stderr).toBe(0)
+    const port = await freePort()
+    await start([process.execPath, 'node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home}, ready: new RegExp(`https://localhost:${port}/`)})
+    const page = await fetchTrusting(port, readFileSync(caPaths(home).rootCert, 'utf8'))
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('served by vite')
+  })
+
+  it('leaves a server.https the user set alone', async () => {
+    const {dir, home} = await viteProject()
+    const {localcert} = await import('../../src/api/vite.js')
+    const plugin = localcert({home})
+    expect(await plugin.config({server: {https: {key: 'theirs'}}})).toEqual({})
+    expect(await plugin.config({preview: {https: {key: 'theirs'}}})).toEqual({server: {https: expect.objectContaining({key: expect.stringContaining('PRIVATE KEY')})}})
+    plugin.configureServer({httpServer: {setSecureContext: () => expect.unreachable('swapped into a server it does not own')}, config: {logger: console}})
+    void dir
+  })
+})
+
+describe('viteNames', () => {
+  it('adds the LAN addresses only when Vite listens beyond loopback, and expands a leading-dot allowedHost', async () => {
+    const {viteNames} = await import('../../src/api/vite.js')
+    const lan = () => ['192.168.1.20', 'fd00::5']
+    expect(viteNames({server: {host: 'app.localhost'}}, [], lan)).toEqual(['localhost', '127.0.0.1', '::1', 'app.localhost'])
+    expect(viteNames({server: {host: true}}, [], lan)).toEqual(['localhost', '127.0.0.1', '::1', '192.168.1.20', 'fd00::5'])
+    expect(viteNames({preview: {host: '0.0.0.0', allowedHosts: ['.dev.localhost', 'X.localhost']}}, ['extra.test'], lan)).toEqual(['localhost', '127.0.0.1', '::1', 'dev.localhost', '*.dev.localhost', 'x.localhost', 'extra.test', '192.168.1.20', 'fd00::5'])
+    expect(viteNames({server: {allowedHosts: true}}, [], lan)).toEqual(['localhost', '127.0.0.1', '::1'])
+  })
+})
