@@ -11,7 +11,12 @@ import {FRAMEWORKS, scratchProject} from '../support/project.js'
 import {caPaths} from '../../src/state/paths.js'
 import {issueCertificate} from '../../src/ca/issue.js'
 
-const WebSocket = createRequire(path.join(FRAMEWORKS, 'package.json'))('ws') as typeof import('ws').default
+/** The `ws` client from the fixture project (Node 20 has no WebSocket global), typed as far as the test uses it. */
+interface WsClient {
+  on(event: 'message', listener: (data: unknown) => void): void
+  close(): void
+}
+const WebSocket = createRequire(path.join(FRAMEWORKS, 'package.json'))('ws') as new (url: string, protocol: string, options: {ca: string}) => WsClient
 
 /** The three Vite majors the plugin supports, as installed in the fixture project (vite6/vite7 are npm aliases). */
 const VITES = [
