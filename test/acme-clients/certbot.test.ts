@@ -12,8 +12,8 @@ import {expectVerifiedChain} from './support.js'
 // authenticator only to satisfy its own option parsing: `--manual` with a hook that leaves a marker file has no side
 // effects, and the marker proves certbot never had a challenge to solve. `--standalone` (what the README shows) works
 // too and never binds its http-01 port: one test keeps that port busy to prove it.
-// certbot 2.1 has no `--ip-address` option and refuses IP addresses in -d, so IP identifiers are proven with lego and
-// acme-client instead.
+// certbot 2.1 has no `--ip-address` option and refuses IP addresses in -d (asserted below), so IP identifiers are
+// proven with lego and acme-client instead.
 describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl'))('certbot certonly/renew/revoke against `localcert serve`', () => {
   let endpoint: ServedEndpoint
   const home = tempDir('localcert-certbot-home-')
@@ -71,6 +71,13 @@ describe.skipIf(!hasTools('certbot against localcert serve', 'certbot', 'openssl
     } finally {
       squatter.close()
     }
+  })
+
+  it('refuses -d 127.0.0.1 itself with "is an IP address" (certbot 2.1 has no IP support), as the README says', async () => {
+    const result = await certonly(['--cert-name', 'ip', '-d', '127.0.0.1'])
+    expect(result.code).not.toBe(0)
+    expect(result.output).toMatch(/Requested name 127\.0\.0\.1 is an IP address/)
+    expect(existsSync(live('ip', 'cert.pem'))).toBe(false)
   })
 
   it('renews with `certbot renew --force-renewal` from its saved renewal config: a new serial, still verified', async () => {

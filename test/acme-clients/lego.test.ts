@@ -1,6 +1,5 @@
-import {execFileSync} from 'node:child_process'
 import {X509Certificate} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {sh, tempDir} from '../support/env.js'
@@ -65,24 +64,44 @@ describe.skipIf(!hasTools('lego against localcert serve', 'lego', 'openssl'))('l
     expect(after.publicKey.export({format: 'jwk'})).not.toEqual(before.publicKey.export({format: 'jwk'}))
   })
 
-  // Debian's lego 4.9.1 sends an IP address as {"type": "dns"} (RFC 8738 ip identifiers came in a later lego), which we
-  // refuse with the fix in the message; a lego that sends ip identifiers must get an IP SAN. The package version decides
-  // which of the two this machine's lego must do (Debian's build reports its own version as "dev").
-  const legoVersion = execFileSync('sh', ['-c', "dpkg-query -W -f='${Version}' lego 2>/dev/null || true"], {encoding: 'utf8'})
-  const sendsIpAsDns = legoVersion.startsWith('4.9.')
-  it(`IP names: lego ${legoVersion || '(not from dpkg)'} ${sendsIpAsDns ? 'sends 127.0.0.1 as a dns identifier and is refused at newOrder with rejectedIdentifier and the RFC 8738 fix; no certificate is written' : 'sends an RFC 8738 ip identifier and gets a certificate with an IP SAN that openssl verifies'}`, async () => {
-    const result = await lego('ec256', ['127.0.0.1'], ['run'])
-    if (!sendsIpAsDns) {
-      expect(result.code, result.output).toBe(0)
-      await expectVerifiedChain(certificate('127.0.0.1', 'crt'), certificate('127.0.0.1', 'key'), endpoint.rootFile, ['IP Address:127.0.0.1'])
-      return
-    }
-    expect(result.code, result.output).toBe(1)
-    const newOrder = endpoint.directoryUrl.replace(/\/directory$/, '/acme/new-order')
-    expect(result.output).toContain(`acme: error: 400 :: POST :: ${newOrder} :: urn:ietf:params:acme:error:rejectedIdentifier :: 127.0.0.1 is an IP address: send it as {"type": "ip"} (RFC 8738), not as a DNS name`)
-    expect(result.output).not.toMatch(/Server responded with a certificate/)
-    expect(existsSync(certificate('127.0.0.1', 'crt'))).toBe(false)
-    expect(existsSync(certificate('127.0.0.1', 'key'))).toBe(false)
+  // Debian's lego 4.9.1 sends IP addresses as {"type": "dns"} identifiers and puts them in its CSR as dNSNames; we take
+  // both as the IPs they are, so the leaf carries iPAddress SANs (a lego that sends RFC 8738 ip identifiers gets the same).
+  it('gets iPAddress SANs for --domains 127.0.0.1 and ::1 next to a name, which openssl verifies', async () => {
+    const result = await lego('ec256', ['127.0.0.1', 'ip.app.localhost', '::1'], ['run'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.output.match(/authorization already valid; skipping challenge/g)).toHaveLength(3)
+    await expectVerifiedChain(certificate('127.0.0.1', 'crt'), certificate('127.0.0.1', 'key'), endpoint.rootFile, ['IP Address:127.0.0.1', 'DNS:ip.app.localhost', 'IP Address:0:0:0:0:0:0:0:1'])
   })
 
+})
+
+// With --validate lego solves real challenges for the IPs it sends as dns identifiers: http-01 fetched from the IP, and
+// tls-alpn-01 reached under the RFC 8738 reverse name with a certificate whose one SAN is the IP as lego writes it.
+describe.skipIf(!hasTools('lego against localcert serve --validate', 'lego', 'openssl'))('lego solving challenges for IP addresses against `localcert serve --validate`', () => {
+  let endpoint: ServedEndpoint
+  let ports: {http: number; tls: number}
+  const home = tempDir('localcert-lego-validate-home-')
+  const work = tempDir('localcert-lego-validate-')
+
+  beforeAll(async () => {
+    ports = {http: await freePort(), tls: await freePort()}
+    endpoint = await serveEndpoint(home, {args: ['--port', '0', '--json', '--validate', '--http-port', String(ports.http), '--tls-port', String(ports.tls)]})
+  })
+  afterAll(async () => {
+    expect(await endpoint?.stop()).toBe(0)
+  })
+
+  it.each([
+    ['127.0.0.1', 'http-01', (p: typeof ports) => ['--http', '--http.port', `127.0.0.1:${p.http}`], 'IP Address:127.0.0.1'],
+    ['::1', 'tls-alpn-01', (p: typeof ports) => ['--tls', '--tls.port', `[::1]:${p.tls}`], 'IP Address:0:0:0:0:0:0:0:1'],
+  ] as const)('validates %s by %s and issues an iPAddress SAN', async (name, _type, solver, san) => {
+    const args = ['--server', endpoint.directoryUrl, '--eab', '--kid', endpoint.kid, '--hmac', endpoint.hmacKey, '--email', 'dev@app.localhost', '--accept-tos',
+      '--path', work, '--key-type', 'ec256', ...solver(ports), '--domains', name, 'run']
+    const result = await sh('lego', args, {env: {LEGO_CA_CERTIFICATES: endpoint.rootFile}})
+    const output = result.stdout + result.stderr
+    expect(result.code, output).toBe(0)
+    expect(output).toMatch(/The server validated our request/)
+    const file = (ext: string) => path.join(work, 'certificates', `${name}.${ext}`)
+    await expectVerifiedChain(file('crt'), file('key'), endpoint.rootFile, [san])
+  })
 })

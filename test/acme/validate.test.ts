@@ -98,6 +98,23 @@ describe.skipIf(!hasTools('ACME --validate', 'openssl'))('--validate: real http-
     expect((await acmeClient.finalizeOrder(order, csr)).status).toBe('valid')
   })
 
+  it('validates IPs sent as dns identifiers like RFC 8738 ones: auto() solves http-01 for 127.0.0.1, tls-alpn-01 for ::1 under its reverse SNI name', async () => {
+    const acmeClient = new acme.Client({directoryUrl: server.url, accountKey: await acme.crypto.createPrivateEcdsaKey(), externalAccountBinding: {kid: server.eab!.kid, hmacKey: server.eab!.hmacKey}})
+    const solved: string[] = []
+    const challengeCreateFn = async (authz: acme.Authorization, challenge: {type: string; token: string}, keyAuthorization: string) => {
+      solved.push(`${authz.identifier.type}:${authz.identifier.value} ${challenge.type}`)
+      if (challenge.type === 'http-01') return void tokens.set(challenge.token, keyAuthorization)
+      const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization)
+      alpnCerts.set('1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa', {key, cert})
+    }
+    for (const [name, priority] of [['127.0.0.1', 'http-01'], ['::1', 'tls-alpn-01']] as const) {
+      const [, csr] = await acme.crypto.createCsr({commonName: name}, await acme.crypto.createPrivateEcdsaKey())
+      const chain = await acmeClient.auto({csr, termsOfServiceAgreed: true, challengePriority: [priority], skipChallengeVerification: true, challengeCreateFn, challengeRemoveFn: async () => undefined})
+      expect((await opensslVerify(chain, {rootPem: server.rootPem})).stdout.trim()).toMatch(/: OK$/)
+    }
+    expect(solved).toEqual(['dns:127.0.0.1 http-01', 'dns:::1 tls-alpn-01'])
+  })
+
   it.each([
     ['a wrong http-01 body', 'http-01', 'incorrectResponse', /expected the key authorization/, (token: string) => tokens.set(token, 'wrong')],
     ['no http-01 body at all (404)', 'http-01', 'incorrectResponse', /HTTP 404/, () => undefined],

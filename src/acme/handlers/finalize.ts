@@ -1,5 +1,6 @@
 import {createPublicKey, randomBytes} from 'node:crypto'
 import {isIP} from 'node:net'
+import {unbracketHost} from '../../lib/host.js'
 import {issueParsed} from '../../ca/issue.js'
 import {parseCsr, type ParsedCsr} from '../../ca/leaf.js'
 import {normaliseDnsName, normaliseIp, type SubjectName} from '../../ca/names.js'
@@ -29,22 +30,29 @@ function checkKey(ctx: AcmeContext, parsed: ParsedCsr, account: Account): void {
   if (Buffer.from(parsed.publicKey.rawData).equals(accountSpki(ctx, account))) throw new AcmeProblem('badCSR', 'the CSR uses the account key; certificates need a key of their own')
 }
 
-/** The CSR's names: SAN dNSName/iPAddress plus the CN (RFC 8555 §7.4 allows either), as "type:value" keys. */
+/** A CSR name as a "type:value" key; an IP written as text (a dNSName or the CN) counts as that IP. */
+function csrKey(text: string): string {
+  return isIP(unbracketHost(text)) ? `ip:${normaliseIp(text)}` : `dns:${normaliseDnsName(text)}`
+}
+
+/**
+ * The CSR's names: SAN dNSName/iPAddress plus the CN (RFC 8555 §7.4 allows either), as "type:value" keys. An IP in a
+ * dNSName is read as that IP; the certificate always carries it as an iPAddress SAN, built from the order.
+ */
 async function csrNames(parsed: ParsedCsr): Promise<Set<string>> {
   const x509 = await loadX509()
   const names = new Set<string>()
   const san = parsed.csr.getExtension('2.5.29.17')
   for (const entry of san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.items : []) {
     if (entry.type === 'dns') {
-      if (isIP(entry.value)) throw new AcmeProblem('badCSR', `the CSR puts IP ${entry.value} in a DNS SAN; IP addresses must be iPAddress SANs`)
-      names.add(`dns:${normaliseDnsName(entry.value)}`)
+      names.add(csrKey(entry.value))
     } else if (entry.type === 'ip') {
       names.add(`ip:${normaliseIp(entry.value)}`)
     } else {
       throw new AcmeProblem('badCSR', `the CSR asks for a ${entry.type} name; ACME orders cover DNS names and IP addresses only`)
     }
   }
-  for (const cn of parsed.csr.subjectName.getField('CN')) names.add(isIP(cn) ? `ip:${normaliseIp(cn)}` : `dns:${normaliseDnsName(cn)}`)
+  for (const cn of parsed.csr.subjectName.getField('CN')) names.add(csrKey(cn))
   return names
 }
 

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {parseAriCertId} from './ari.js'
 import type {AcmeContext, Reply, SignedRequest} from '../context.js'
 import type {Urls} from '../front/directory.js'
-import {validateIdentifiers} from './identifiers.js'
+import {shownIdentifier, validateIdentifiers} from './identifiers.js'
 import type {Authorization, Challenge, ChallengeType, Order, OrderStatus} from '../storage/model.js'
 import {AcmeProblem} from '../problems.js'
 import {resolveProfile} from '../profiles.js'
@@ -43,7 +43,7 @@ export function orderJson(order: Order, urls: Urls) {
   return {
     status,
     expires: order.expires,
-    identifiers: order.identifiers,
+    identifiers: order.identifiers.map(shownIdentifier),
     authorizations: order.authorizations.map((_, index) => urls.authz(order.id, index)),
     finalize: urls.finalize(order.id),
     profile: order.profile,
@@ -67,7 +67,7 @@ function challengeJson(order: Order, index: number, challenge: Challenge, urls: 
 function authzJson(order: Order, index: number, urls: Urls) {
   const authz = order.authorizations[index]!
   return {
-    identifier: authz.identifier,
+    identifier: shownIdentifier(authz.identifier),
     status: authzStatus(order, authz),
     expires: order.expires,
     challenges: authz.challenges.map((challenge) => challengeJson(order, index, challenge, urls)),
@@ -113,7 +113,7 @@ export function newOrder(req: SignedRequest, ctx: AcmeContext): Reply {
     const wildcard = identifier.value.startsWith('*.')
     const value = wildcard ? identifier.value.slice(2) : identifier.value
     return {
-      identifier: {type: identifier.type, value},
+      identifier: {type: identifier.type, value, ...(identifier.sent ? {sent: identifier.sent} : {})},
       ...(wildcard ? {wildcard: true} : {}),
       status: ctx.validate ? 'pending' : 'valid',
       challenges: ctx.validate ? offered() : preAuthorized(wildcard, now.toISOString()),

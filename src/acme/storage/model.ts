@@ -33,9 +33,17 @@ export interface Challenge {
 
 export type AuthzStatus = 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked'
 
+/**
+ * An identifier as we judge and issue it (an IP is always type `ip`). `sent` is what the client wrote when that
+ * differs — an IP sent as a dns identifier, as lego 4.9 and acme-client's auto() do — and is what we echo back.
+ */
+export interface OrderIdentifier extends Identifier {
+  sent?: Identifier
+}
+
 export interface Authorization {
   /** For a wildcard, the name without `*.` and `wildcard: true` (RFC 8555 §7.1.4). */
-  identifier: Identifier
+  identifier: OrderIdentifier
   wildcard?: boolean
   status: AuthzStatus
   challenges: Challenge[]
@@ -50,7 +58,7 @@ export interface Order {
   /** What was stored; read it through `orderStatus()` to get the live value. */
   status: OrderStatus
   expires: string
-  identifiers: Identifier[]
+  identifiers: OrderIdentifier[]
   profile: string
   authorizations: Authorization[]
   createdAt: string

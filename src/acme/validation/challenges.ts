@@ -4,9 +4,10 @@ import http from 'node:http'
 import {isIP} from 'node:net'
 import tls from 'node:tls'
 import {loadX509} from '../../ca/x509.js'
-import {hostPort} from '../../lib/host.js'
+import {hostPort, unbracketHost} from '../../lib/host.js'
+import {normaliseIp} from '../../ca/names.js'
 import type {ValidationPorts} from '../context.js'
-import type {ChallengeType} from '../storage/model.js'
+import type {ChallengeType, OrderIdentifier} from '../storage/model.js'
 import {AcmeProblem, type Identifier} from '../problems.js'
 
 const TIMEOUT_MS = 5_000
@@ -113,8 +114,15 @@ function handshake(address: string, port: number, servername: string): Promise<{
   })
 }
 
+/** The one SAN of a tls-alpn-01 certificate names the identifier; for an IP sent as a dns identifier, a dNSName holding that IP's text also does, since such a client sees it as a name. */
+function sanMatches(entry: {type: string; value: string}, identifier: OrderIdentifier): boolean {
+  if (identifier.type === 'dns') return entry.type === 'dns' && entry.value.toLowerCase() === identifier.value
+  const sameIp = isIP(unbracketHost(entry.value)) !== 0 && normaliseIp(entry.value) === identifier.value
+  return sameIp && (entry.type === 'ip' || (entry.type === 'dns' && identifier.sent?.type === 'dns'))
+}
+
 /** tls-alpn-01 (RFC 8737 §3): one SAN equal to the identifier and a critical acmeIdentifier = SHA-256(keyAuth). */
-async function validateTlsAlpn01(identifier: Identifier, keyAuthorization: string, port: number): Promise<void> {
+async function validateTlsAlpn01(identifier: OrderIdentifier, keyAuthorization: string, port: number): Promise<void> {
   const address = await loopbackAddress(identifier)
   const where = `${hostPort(identifier.value, port, 443)} (${address})`
   let result: Awaited<ReturnType<typeof handshake>>
@@ -131,7 +139,7 @@ async function validateTlsAlpn01(identifier: Identifier, keyAuthorization: strin
   const cert = new x509.X509Certificate(new Uint8Array(result.der))
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension)
   const names = san?.names.items ?? []
-  if (names.length !== 1 || names[0]!.type !== identifier.type || names[0]!.value.toLowerCase() !== identifier.value) {
+  if (names.length !== 1 || !sanMatches(names[0]!, identifier)) {
     throw new AcmeProblem('incorrectResponse', `the tls-alpn-01 certificate from ${where} must name exactly ${identifier.value} in its subjectAltName`)
   }
   const extension = cert.extensions.find((item) => item.type === ACME_IDENTIFIER_OID)
@@ -141,7 +149,7 @@ async function validateTlsAlpn01(identifier: Identifier, keyAuthorization: strin
 }
 
 /** Runs the check for one challenge type against loopback. */
-export async function validateChallenge(type: ChallengeType, identifier: Identifier, keyAuthorization: string, ports: ValidationPorts): Promise<void> {
+export async function validateChallenge(type: ChallengeType, identifier: OrderIdentifier, keyAuthorization: string, ports: ValidationPorts): Promise<void> {
   const token = keyAuthorization.slice(0, keyAuthorization.indexOf('.'))
   if (type === 'http-01') return validateHttp01(identifier, token, keyAuthorization, ports.httpPort)
   if (type === 'tls-alpn-01') return validateTlsAlpn01(identifier, keyAuthorization, ports.tlsPort)
