@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'TRUSTED_ELSEWHERE'
   | 'NEEDS_CONFIRMATION'
   | 'VERIFICATION_FAILED'
+  | 'HOSTS_BLOCK_EDITED'
 
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.

@@ -10,6 +10,30 @@ export type SubjectName =
   | {type: 'uri'; value: string; host: string}
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
+/** C0 and C1 control characters (and DEL): URL parsing and domainToASCII silently drop some of them. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** Every character JSON.stringify leaves as it is but a terminal would not show: C1 controls and Unicode spaces. */
+const UNSHOWN = /[\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]/g
+
+/**
+ * A name as text a terminal shows unambiguously: quoted, with control characters and odd spaces escaped.
+ * @example showName('a\tb.localhost') // '"a\\tb.localhost"'
+ */
+export function showName(input: string): string {
+  return JSON.stringify(input).replace(UNSHOWN, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/**
+ * Refuses a name holding a control character anywhere or whitespace inside it: normalisation would otherwise drop
+ * a tab and sign a name nobody typed (`a\tb.localhost` → `ab.localhost`).
+ * @example assertPrintable('a\tb.localhost') // throws INVALID_NAME
+ */
+export function assertPrintable(input: string): void {
+  const inner = input.replace(/^ +| +$/g, '')
+  if (CONTROL.test(input) || /\s/.test(inner)) {
+    throw new LocalcertError('INVALID_NAME', `${showName(input)} is not a valid name: it contains ${CONTROL.test(input) ? 'a control character' : 'whitespace'}`, 'type the name again without tabs, newlines or spaces (a name copied from a file or a script may carry them)')
+  }
+}
 
 /**
  * An A-label (xn--…) must be valid punycode that round-trips (RFC 5891 §5.4). Node 20 returns '' for a bad one and
@@ -23,6 +47,7 @@ function isValidALabel(label: string): boolean {
 
 /** Normalises a DNS name (lower case, IDN to punycode, no trailing dot) or throws INVALID_NAME. */
 export function normaliseDnsName(input: string): string {
+  assertPrintable(input)
   const raw = input.trim().replace(/\.$/, '')
   const wildcard = raw.startsWith('*.')
   const rest = wildcard ? raw.slice(2) : raw
@@ -50,6 +75,7 @@ export function normaliseIp(input: string): string {
  */
 export function parseName(input: string): SubjectName {
   if (typeof input !== 'string') throw new LocalcertError('INVALID_NAME', `a name must be a string, not ${JSON.stringify(input)}`, "pass names as text, e.g. ['app.localhost', '127.0.0.1']")
+  assertPrintable(input)
   const text = input.trim()
   if (!text) throw new LocalcertError('INVALID_NAME', 'an empty name was given', 'pass names such as app.localhost')
   if (text.includes('://')) {

@@ -70,7 +70,8 @@ export default class Cert extends BaseCommand {
       if (files.keyFile) await writeFileSafely(files.keyFile, result.keyPem!, 0o600)
       await writeFileSafely(files.certFile!, result.chainPem, 0o644)
     }
-    for (const warning of result.warnings) this.note(`Warning: ${warning}`)
+    const resolution = await resolutionWarnings(values)
+    for (const warning of [...result.warnings, ...resolution]) this.note(`Warning: ${warning}`)
     const summary = {
       names: values,
       serial: result.serial,
@@ -80,7 +81,7 @@ export default class Cert extends BaseCommand {
       keyType: result.keyType,
       ...files,
       caCreated: result.caCreated,
-      warnings: result.warnings,
+      warnings: [...result.warnings, ...resolution],
     }
     const rel = (file: string) => `./${path.relative(process.cwd(), file)}`
     this.output(summary, () => {
@@ -93,5 +94,18 @@ export default class Cert extends BaseCommand {
       this.log(`It expires on ${formatDate(result.notAfter)}`)
     })
     return summary
+  }
+}
+
+/** A line per name that does not reach this machine, with the fix; a failing check says nothing (issuance never fails for it). */
+async function resolutionWarnings(names: string[]): Promise<string[]> {
+  try {
+    const {resolutionAdvice, unresolvedNames} = await import('../lib/resolve.js')
+    const unresolved = await unresolvedNames(names)
+    if (unresolved.length === 0) return []
+    const {myhostnameStatus} = await import('../lib/myhostname.js')
+    return resolutionAdvice(unresolved, process.platform, await myhostnameStatus())
+  } catch {
+    return []
   }
 }

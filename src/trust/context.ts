@@ -2,6 +2,7 @@ import {access, constants, readdir, readFile, readlink, realpath, stat} from 'no
 import {homedir} from 'node:os'
 import {LocalcertError} from '../errors.js'
 import {onPath, run, type ExecOptions, type ExecResult} from '../lib/exec.js'
+import {elevatorPrefix, findElevator, PASSWORD_NEEDED} from '../lib/sudo.js'
 import type {ContextOptions, MachineFs, TrustContext} from './store.js'
 
 const realFs: MachineFs = {
@@ -31,8 +32,6 @@ export interface ContextInit extends ContextOptions {
   fs?: MachineFs
   which?: (command: string) => Promise<boolean>
 }
-
-const PASSWORD_NEEDED = /password is required|a terminal is required|no tty present|askpass/i
 
 /**
  * Builds the context every store works with: the real machine by default, anything overridable for tests.
@@ -66,7 +65,7 @@ export function createContext(init: ContextInit): TrustContext {
     },
     async privileged(why, command, args, options) {
       if (uid === undefined || uid === 0) return ctx.change(command, args, options)
-      const elevator = (await which('sudo')) ? 'sudo' : (await which('doas')) ? 'doas' : undefined
+      const elevator = await findElevator(which)
       if (!elevator) {
         throw new LocalcertError('NEEDS_ROOT', `${why}, and neither sudo nor doas is installed`, `run \`${[command, ...args].join(' ')}\` as root yourself, or skip this store (--no-system)`)
       }
@@ -74,8 +73,7 @@ export function createContext(init: ContextInit): TrustContext {
         explained.add(why)
         if (!ctx.dryRun) log(`${why}: running ${elevator} ${command}${interactive ? ` (${elevator} may ask for your password)` : ` without a password prompt (${elevator} -n)`}`)
       }
-      const prefix = interactive ? (elevator === 'sudo' ? ['--prompt=[localcert] password for %u: ', '--'] : []) : ['-n', ...(elevator === 'sudo' ? ['--'] : [])]
-      const result = await ctx.change(elevator, [...prefix, command, ...args], options)
+      const result = await ctx.change(elevator, [...elevatorPrefix(elevator, interactive), command, ...args], options)
       if (result.exitCode !== 0 && PASSWORD_NEEDED.test(result.stderr)) {
         throw new LocalcertError('NEEDS_ROOT', `${why}, and ${elevator} cannot ask for a password without a terminal`, `run \`${elevator} -v\` in a terminal first (it remembers your password for a few minutes), then run localcert again`)
       }

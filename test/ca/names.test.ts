@@ -1,4 +1,7 @@
+import {existsSync, readdirSync} from 'node:fs'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {cli, tempDir} from '../support/env.js'
 import {parseName, parseNames, wildcardWarnings} from '../../src/ca/names.js'
 import {defaultPolicy, isAllowed} from '../../src/ca/policy.js'
 
@@ -25,10 +28,33 @@ describe('name parsing', () => {
     ['1.2.3.256', 'INVALID_IP'],
     ['::g', 'INVALID_IP'],
     ['@app.localhost', 'INVALID_EMAIL'],
-    ['a b@app.localhost', 'INVALID_EMAIL'],
+    ['a b@app.localhost', 'INVALID_NAME'],
     ['http://', 'INVALID_URI'],
   ])('refuses %s with %s', (input, code) => {
     expect(() => parseName(input)).toThrow(expect.objectContaining({code}))
+  })
+
+  it.each([
+    ['a\tb.localhost', '"a\\tb.localhost"'],
+    ['app.localhost\n', '"app.localhost\\n"'],
+    ['\u0000app.localhost', '"\\u0000app.localhost"'],
+    ['app\u0085.localhost', '"app\\u0085.localhost"'],
+    ['app\u007f.localhost', '"app\\u007f.localhost"'],
+    ['a b.localhost', '"a b.localhost"'],
+    ['app.\u00a0localhost', '"app.\\u00a0localhost"'],
+    ['127.0.0.1\t', '"127.0.0.1\\t"'],
+    ['dev@app.local\rhost', '"dev@app.local\\rhost"'],
+    ['spiffe://app.localhost/a\tb', '"spiffe://app.localhost/a\\tb"'],
+  ])('refuses %j (a control character or inner whitespace) and shows it escaped', (input, shown) => {
+    expect(() => parseName(input)).toThrow(expect.objectContaining({code: 'INVALID_NAME', message: expect.stringContaining(`${shown} is not a valid name`), hint: expect.stringMatching(/without tabs, newlines or spaces/)}))
+  })
+
+  it('still trims spaces around a name', () => {
+    expect(parseName('  app.localhost ')).toEqual({type: 'dns', value: 'app.localhost'})
+  })
+
+  it('refuses a control character in --allow-domain too', () => {
+    expect(() => defaultPolicy(['dev\texample.com'])).toThrow(expect.objectContaining({code: 'INVALID_NAME'}))
   })
 
   it('drops duplicates and keeps order', () => {
@@ -90,5 +116,19 @@ describe('the public issueCertificate takes names as text only', () => {
     await expect(issueCertificate(forged, {home})).rejects.toMatchObject({code: 'INVALID_NAME', hint: expect.stringContaining('as text')})
     await expect(issueCertificate(['https://bank.example.com/'], {home})).rejects.toMatchObject({code: 'NAME_NOT_ALLOWED'})
     expect(existsSync(path.join(home, 'ca'))).toBe(false)
+  })
+})
+
+describe('localcert cert with a control character in a name', () => {
+  it('refuses "a<TAB>b.localhost" instead of issuing ab.localhost, creating nothing', async () => {
+    const work = tempDir('localcert-names-cli-')
+    const home = path.join(work, 'home')
+    const result = await cli(['cert', 'a\tb.localhost'], {home, cwd: work})
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('localcert: "a\\tb.localhost" is not a valid name: it contains a control character\n  → type the name again without tabs, newlines or spaces (a name copied from a file or a script may carry them)\n')
+    expect(existsSync(home)).toBe(false)
+    expect(readdirSync(work)).toEqual([])
+    const json = await cli(['cert', '--json', 'ok.localhost', 'x\u0085.localhost'], {home, cwd: work})
+    expect(JSON.parse(json.stdout).error).toMatchObject({code: 'INVALID_NAME', message: '"x\\u0085.localhost" is not a valid name: it contains a control character'})
   })
 })
