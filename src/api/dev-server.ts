@@ -4,6 +4,7 @@ import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
 import {renewalAt, renewalDue} from '../ca/lifetime.js'
 import {parseNames} from '../ca/names.js'
 import {sha256Hex} from '../lib/hash.js'
+import {resolutionWarnings} from '../lib/resolve.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
 import {currentAuthority, issueParsed, type IssueOptions} from '../ca/issue.js'
@@ -16,6 +17,11 @@ export interface HttpsOptions {
   notBefore: Date
   notAfter: Date
   serial: string
+  /**
+   * Names that programs on this machine cannot reach (they do not resolve, or not to loopback), each with the fix
+   * (`localcert hosts add …`, libnss-myhostname). Checked when the certificate is issued; empty when all is well.
+   */
+  warnings: string[]
 }
 
 export interface DevCertOptions extends Pick<IssueOptions, 'home' | 'keyType'> {
@@ -37,6 +43,7 @@ interface CachedLeaf {
   keyPem: string
   notBefore: string
   notAfter: string
+  warnings?: string[]
 }
 
 function cacheFile(home: string, names: string[], keyType: string, days: number): string {
@@ -68,10 +75,11 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       JSON.stringify(cached.names) === JSON.stringify(normalised) &&
       !renewalDue(new Date(cached.notBefore), new Date(cached.notAfter))
     ) {
-      return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial}
+      return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial, warnings: cached.warnings ?? []}
     }
   }
-  const leaf = await issueParsed(parsed, {home, keyType, days, source: 'api'})
+  // the lookups (1 s at most, in parallel) run while the certificate is signed, and only when one is issued
+  const [leaf, warnings] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(normalised)])
   const entry: CachedLeaf = {
     names: normalised,
     rootFingerprint: leaf.rootFingerprint,
@@ -81,10 +89,12 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
     keyPem: leaf.keyPem!,
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
+    warnings,
   }
   await writeFileSafely(file, JSON.stringify(entry) + '\n', 0o600)
-  return {key: entry.keyPem, cert: entry.certPem, ca: leaf.rootPem, notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial: leaf.serial}
+  return {key: entry.keyPem, cert: entry.certPem, ca: leaf.rootPem, notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial: leaf.serial, warnings}
 }
+
 
 export interface AutoRenewHandle {
   /** Issues a new certificate now and swaps it into the server (the timer does this when renewal is due). */

@@ -142,7 +142,8 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
       const checked = signable(wanted, policy)
       warnings.push(...checked.warnings)
       covered = checked.names
-      const {key, cert} = await httpsOptions(covered, {...devOptions, home, days: devOptions.days ?? DEV_DEFAULT_DAYS})
+      const {key, cert, warnings: unreachable} = await httpsOptions(covered, {...devOptions, home, days: devOptions.days ?? DEV_DEFAULT_DAYS})
+      warnings.push(...unreachable.map((line) => `localcert: ${line}`))
       const https = {key, cert}
       // vite preview inherits server.https when it has none of its own: a user's server.https covers both
       ours.server = !config.server?.https

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {BaseCommand} from '../cli/base.js'
 import {defaultBaseName, formatDate} from '../cli/format.js'
 import {LocalcertError} from '../errors.js'
+import {resolutionWarnings} from '../lib/resolve.js'
 
 export default class Cert extends BaseCommand {
   static override description = 'Issue a certificate for local names (creates the CA first if there is none)'
@@ -97,15 +98,3 @@ export default class Cert extends BaseCommand {
   }
 }
 
-/** A line per name that does not reach this machine, with the fix; a failing check says nothing (issuance never fails for it). */
-async function resolutionWarnings(names: string[]): Promise<string[]> {
-  try {
-    const {resolutionAdvice, unresolvedNames} = await import('../lib/resolve.js')
-    const unresolved = await unresolvedNames(names)
-    if (unresolved.length === 0) return []
-    const {myhostnameStatus} = await import('../lib/myhostname.js')
-    return resolutionAdvice(unresolved, process.platform, await myhostnameStatus())
-  } catch {
-    return []
-  }
-}

@@ -97,3 +97,19 @@ export function resolutionAdvice(unresolved: readonly Unresolved[], platform: No
     return `${what}: ${who}. Fix: \`localcert hosts add ${name}\`${alternative}`
   })
 }
+
+/**
+ * One line per name that does not reach this machine, with the fix (what `localcert cert`, `httpsOptions` and the
+ * Vite plugin report); a check that fails says nothing, so issuance never fails for it.
+ * @example await resolutionWarnings(['nope.test']) // ['nope.test does not resolve … localcert hosts add nope.test']
+ */
+export async function resolutionWarnings(names: readonly string[]): Promise<string[]> {
+  try {
+    const unresolved = await unresolvedNames(names)
+    if (unresolved.length === 0) return []
+    const {myhostnameStatus} = await import('./myhostname.js')
+    return resolutionAdvice(unresolved, process.platform, await myhostnameStatus())
+  } catch {
+    return []
+  }
+}

@@ -76,6 +76,17 @@ describe('the Node API for dev servers', () => {
     expect((await httpsOptions(['days.localhost'], {home, days: 30})).serial).toBe(month.serial)
   })
 
+  it('httpsOptions reports a name no program here can reach, with the fix, and says nothing about loopback names; a cached boot repeats it', async () => {
+    const home = path.join(tempDir(), 'home')
+    const missing = `nope-${process.pid}-${Date.now()}.test`
+    const fresh = await httpsOptions(['localhost', '127.0.0.1', missing], {home})
+    expect(fresh.warnings).toEqual([expect.stringMatching(new RegExp(`^${missing.replace(/\./g, '\\.')} does not resolve.*localcert hosts add ${missing.replace(/\./g, '\\.')}`))])
+    expect((await httpsOptions(['localhost', '127.0.0.1'], {home})).warnings).toEqual([])
+    const cached = await httpsOptions(['localhost', '127.0.0.1', missing], {home})
+    expect(cached.serial).toBe(fresh.serial)
+    expect(cached.warnings).toEqual(fresh.warnings)
+  })
+
   it('renewalDue fires at two thirds of the lifetime', () => {
     const start = new Date(0)
     const end = new Date(300)

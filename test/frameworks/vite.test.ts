@@ -109,7 +109,7 @@ describe.each(VITES)('%s with plugins: [localcert()] and no other config', (_lab
 })
 
 describe('the Vite plugin in a configured project', () => {
-  it('covers server.host, allowedHosts and its own names, warns about a public name and still starts, and renewNow swaps the certificate live', async () => {
+  it('covers server.host, allowedHosts and its own names, warns about a public name and one that does not resolve and still starts, and renewNow swaps the certificate live', async () => {
     const {dir, home} = await viteProject()
     const port = await freePort()
     writeFileSync(
@@ -118,7 +118,7 @@ describe('the Vite plugin in a configured project', () => {
 import tls from 'node:tls'
 import {readFileSync} from 'node:fs'
 import localcert from 'localcert/vite'
-const plugin = localcert({names: ['api.localhost']})
+const plugin = localcert({names: ['api.localhost', 'nope-${process.pid}.test']})
 const server = await createServer({configFile: false, root: process.cwd(), server: {port: ${port}, strictPort: true, host: '127.0.0.1', allowedHosts: ['app.localhost', '.shop.localhost', 'example.com']}, plugins: [plugin]})
 await server.listen()
 const ca = readFileSync(process.env.ROOT_FILE, 'utf8')
@@ -136,8 +136,9 @@ await server.close()
     const result = await sh(process.execPath, ['serve.mjs'], {cwd: dir, env: {LOCALCERT_HOME: home, ROOT_FILE: caPaths(home).rootCert, NO_COLOR: '1'}})
     expect(result.code, result.stdout + result.stderr).toBe(0)
     const {before, after} = JSON.parse(/RESULT (.*)/.exec(result.stdout)![1]!) as {before: {serial: string; sans: string}; after: {serial: string; sans: string}}
-    expect(before.sans.split(', ').sort()).toEqual(['DNS:*.shop.localhost', 'DNS:api.localhost', 'DNS:app.localhost', 'DNS:localhost', 'DNS:shop.localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
+    expect(before.sans.split(', ').sort()).toEqual(['DNS:*.shop.localhost', 'DNS:api.localhost', 'DNS:app.localhost', 'DNS:localhost', 'DNS:shop.localhost', `DNS:nope-${process.pid}.test`, 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
     expect(result.stdout + result.stderr).toMatch(/skipping "example\.com": outside what this CA may sign/)
+    expect(result.stdout + result.stderr).toContain(`localcert: nope-${process.pid}.test does not resolve`)
     expect(after.serial).not.toBe(before.serial)
     expect(after.sans).toBe(before.sans)
   })
