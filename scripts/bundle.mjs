@@ -1,7 +1,7 @@
 // Bundles each command (src/commands/**.ts) into dist/oclif/commands/, one file with its dependencies, so
 // `localcert cert` loads one pre-resolved module instead of ~150 small ESM files (@peculiar/x509, asn1 schemas, tsyringe…): measured
 // here, the unbundled import chain costs ~250 ms, the bundle ~35 ms. @oclif/core stays external (oclif's own
-// runtime must share it). Code behind dynamic imports is split into dist/oclif/chunks/ and loaded only when used. The library entry (dist/index.js) stays unbundled for programs that bundle it themselves.
+// runtime must share it). Code behind dynamic imports is split into dist/oclif/chunks/ and loaded only when used. The library is bundled by scripts/bundle-library.mjs.
 import {build} from 'esbuild'
 import {readdir, rm} from 'node:fs/promises'
 import path from 'node:path'

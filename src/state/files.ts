@@ -1,7 +1,6 @@
 import {mkdir, chmod, stat, readFile} from 'node:fs/promises'
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import {LocalcertError} from '../errors.js'
 
 /** Creates `dir` (and parents) with mode 0700, and tightens it if it already exists looser. */
@@ -21,6 +20,8 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 export async function writeFileSafely(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   try {
     await mkdir(path.dirname(file), {recursive: true})
+    // loaded on first write: a dev server's cached boot only reads (write-file-atomic pulls in signal-exit)
+    const {default: writeFileAtomic} = await import('write-file-atomic')
     await writeFileAtomic(file, typeof data === 'string' ? data : Buffer.from(data), {mode, fsync: true})
   } catch (error) {
     throw writeError(file, error)

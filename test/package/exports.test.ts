@@ -44,7 +44,7 @@ describe('the package as installed from npm', () => {
         const loaded = Object.keys(require.cache)
         console.log(JSON.stringify({
           exports: Object.keys(api).sort(), plugin: vite.localcert().name, sameDefault: vite.default === vite.localcert, body,
-          terminal: loaded.filter((file) => /@oclif|chalk|ora|[\\\\/]cli[\\\\/]/.test(file)),
+          terminal: loaded.filter((file) => /[\\\\/](@oclif|chalk|ora|ink)[\\\\/]|[\\\\/]dist[\\\\/](cli|oclif)[\\\\/]/.test(file)), modules: loaded.length,
           resolved: require.resolve('localcert'), isError: api.isLocalcertError(new api.LocalcertError('INVALID_NAME', 'm', 'h')),
         }))
       })()
@@ -84,7 +84,7 @@ describe('the package as installed from npm', () => {
     expect(out.resolved).toMatch(/node_modules\/localcert\/dist\/index\.js$/)
     const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean)
     expect(loaded.some((url) => url.includes('/localcert/dist/index.js'))).toBe(true)
-    expect(loaded.filter((url) => /@oclif|chalk|\/ora\/|\/dist\/cli\/|\/dist\/oclif\//.test(url))).toEqual([])
+    expect(loaded.filter((url) => /\/(@oclif|chalk|ora|ink)\/|\/dist\/(cli|oclif)\//.test(url))).toEqual([])
   })
 
   // skipLibCheck as in tsc --init and the Vite and Next templates: @peculiar/asn1-schema's own declarations import an ESM-only package from CJS
@@ -121,7 +121,7 @@ describe('the package as installed from npm', () => {
 
   it('ships only what it needs: both builds and their types, no sources or tests', async () => {
     const files = (await sh('find', ['.', '-type', 'f'], {cwd: path.join(project, 'node_modules', 'localcert')})).stdout.split('\n').filter(Boolean)
-    for (const needed of ['./dist/index.js', './dist/index.d.ts', './dist/cjs/index.js', './dist/cjs/index.d.ts', './dist/cjs/package.json', './dist/api/vite.js', './dist/cjs/vite.js', './dist/cjs/api/vite.d.ts', './bin/run.js', './oclif.manifest.json']) {
+    for (const needed of ['./dist/index.js', './dist/index.d.ts', './dist/cjs/index.js', './dist/cjs/index.d.ts', './dist/cjs/package.json', './dist/vite.js', './dist/cjs/vite.js', './dist/cjs/api/vite.d.ts', './bin/run.js', './oclif.manifest.json']) {
       expect(files, needed).toContain(needed)
     }
     expect(files.filter((file) => /^\.\/(src|test|scripts)\//.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([])

@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeError} from '../../src/state/files.js'
@@ -8,12 +8,15 @@ import {runsAsRoot} from '../trust/support/real.js'
 
 const entry = {serial: '01', names: ['a.localhost'], fingerprint: 'f', notBefore: '', notAfter: '', issuedAt: '', source: 'cli' as const, keyType: 'ecdsa'}
 
-/** Runs a module of the built library (dist/) as the unprivileged user `nobody` and returns what it printed. */
+/** Runs a program importing our sources (SRC/…, bundled with esbuild first) as the unprivileged user `nobody` and returns what it printed. */
 async function asNobody(code: string): Promise<{code?: string; message?: string; hint?: string}> {
   const dir = tempDir('localcert-nobody-')
   chmodSync(dir, 0o755)
   const script = path.join(dir, 'probe.mjs')
-  writeFileSync(script, `${code.replace(/DIST/g, path.join(ROOT, 'dist'))}\n`)
+  const {build} = await import('esbuild')
+  await build({stdin: {contents: code.replace(/SRC/g, path.join(ROOT, 'src')), loader: 'ts', resolveDir: dir}, outfile: script, bundle: true, format: 'esm', platform: 'node', packages: 'external', nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'error'})
+  // the bundle's imports of our dependencies resolve from the project
+  writeFileSync(script, readFileSync(script, 'utf8').replace(/(from |import\()"(?!node:)([^".][^"]*)"/g, (_all, how: string, name: string) => `${how}${JSON.stringify(import.meta.resolve(name))}`))
   const result = await sh('runuser', ['-u', 'nobody', '--', process.execPath, script])
   expect(result.stderr).toBe('')
   return JSON.parse(result.stdout)
@@ -39,7 +42,7 @@ describe('errors say what happened', () => {
       const dir = tempDir('localcert-readonly-')
       mkdirSync(path.join(dir, 'home'), {mode: 0o755})
       const target = path.join(dir, 'home', 'file.json')
-      const seen = await asNobody(`import {writeFileSafely} from 'DIST/state/files.js'
+      const seen = await asNobody(`import {writeFileSafely} from 'SRC/state/files.ts'
 try { await writeFileSafely(${JSON.stringify(target)}, '{}') ; console.log('{}') } catch (error) { console.log(JSON.stringify({code: error.code, message: error.message, hint: error.hint})) }`)
       expect(seen).toMatchObject({code: 'PERMISSION_DENIED', hint: expect.stringContaining('ls -ld')})
     })
@@ -47,7 +50,7 @@ try { await writeFileSafely(${JSON.stringify(target)}, '{}') ; console.log('{}')
     it('listening on a privileged port is PERMISSION_DENIED, not PORT_IN_USE', async () => {
       const home = tempDir('localcert-privport-')
       chmodSync(home, 0o777)
-      const seen = await asNobody(`import {startAcmeServer} from 'DIST/index.js'
+      const seen = await asNobody(`import {startAcmeServer} from 'SRC/index.ts'
 try { const server = await startAcmeServer({home: ${JSON.stringify(path.join(home, 'lc'))}, port: 443, announce: false}); await server.close(); console.log('{}') } catch (error) { console.log(JSON.stringify({code: error.code, message: error.message, hint: error.hint})) }`)
       expect(seen).toMatchObject({code: 'PERMISSION_DENIED', message: expect.stringContaining('443'), hint: expect.stringContaining('1023')})
     })
