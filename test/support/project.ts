@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readdirSync, symlinkSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
 import {ROOT, sh, tempDir} from './env.js'
 
@@ -52,4 +52,46 @@ export async function scratchProject(options: {frameworks?: boolean} = {}): Prom
   }
   linkPackages(path.join(ROOT, 'node_modules'), modules)
   return dir
+}
+
+/**
+ * Links the `bin` entries of installed `packages` into `dir`/node_modules/.bin, executable, as `npm install` does,
+ * so a recipe can call `next` or `localcert` by name with that folder on PATH.
+ * @example linkBins(dir, ['next', 'localcert'])  // dir/node_modules/.bin/next, …/localcert
+ */
+export function linkBins(dir: string, packages: string[]): void {
+  const bin = path.join(dir, 'node_modules', '.bin')
+  mkdirSync(bin, {recursive: true})
+  for (const name of packages) {
+    const installed = path.join(dir, 'node_modules', name)
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {bin?: string | Record<string, string>}
+    const entries = typeof manifest.bin === 'string' ? {[name]: manifest.bin} : manifest.bin ?? {}
+    for (const [command, target] of Object.entries(entries)) {
+      const file = path.join(installed, target)
+      // only our own unpacked tarball needs it; never chmod a linked framework (its files belong to the fixture install)
+      if ((statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755)
+      const link = path.join(bin, command)
+      if (!existsSync(link)) symlinkSync(path.relative(bin, file), link)
+    }
+  }
+}
+
+/**
+ * Replaces the linked `packages` in `dir`/node_modules with copies of their files, for a tool that refuses files
+ * outside its project root once symlinks are resolved (Turbopack); the copy is real, never hard links into the fixture.
+ * @example vendorPackages(dir, ['next', 'react', 'react-dom'])
+ */
+export function vendorPackages(dir: string, packages: string[]): void {
+  for (const name of packages) {
+    const target = path.join(dir, 'node_modules', name)
+    const source = realpathSync(target)
+    if (source === target) continue
+    unlinkSync(target)
+    cpSync(source, target, {recursive: true, dereference: false, verbatimSymlinks: true})
+  }
+}
+
+/** The version of a framework the fixture project installed, for test titles: `frameworkVersion('next')` → '16.4.6'. */
+export function frameworkVersion(name: string): string {
+  return (JSON.parse(readFileSync(path.join(FRAMEWORKS, 'node_modules', name, 'package.json'), 'utf8')) as {version: string}).version
 }
