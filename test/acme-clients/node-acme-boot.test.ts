@@ -9,14 +9,10 @@ import {hasTools} from '../support/tools.js'
 import {freePort} from '../support/net.js'
 import {opensslVerify} from '../support/pki.js'
 import {serveEndpoint, type ServedEndpoint} from '../support/serve.js'
+import {readmeRecipe} from '../support/recipes.js'
 
 /** The README's "A Node server that gets its certificate over ACME" program, exactly as printed there. */
-function readmeRecipe(): string {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-  const match = /<!-- recipe:node-acme-boot -->\n```js\n([\s\S]*?)```\n<!-- \/recipe:node-acme-boot -->/.exec(readme)
-  if (!match) throw new Error('README.md has no recipe:node-acme-boot block')
-  return match[1]!
-}
+const readmeProgram = (): string => readmeRecipe('node-acme-boot').code
 
 // Preloaded into the recipe's process: delays of a minute or more (ARI's Retry-After of an hour, the one-minute retry)
 // pass 1000 times faster, so the test sees the program poll ARI and react without waiting an hour. Shorter timers
@@ -83,7 +79,7 @@ describe.skipIf(!hasTools('the Node-over-ACME recipe', 'openssl'))('README recip
   })
 
   it('boots with only the `localcert env` variables, serves HTTPS that our root verifies, and swaps in a new certificate when ARI says renew, without restarting', async () => {
-    writeFileSync(path.join(app, 'server.mjs'), readmeRecipe())
+    writeFileSync(path.join(app, 'server.mjs'), readmeProgram())
     writeFileSync(path.join(app, 'fast-timers.mjs'), FAST_TIMERS)
     // `npm install acme-client`, as the README says, done by linking the copy this repository already has
     mkdirSync(path.join(app, 'node_modules'))

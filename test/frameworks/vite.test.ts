@@ -1,13 +1,12 @@
-import {spawn, type ChildProcess} from 'node:child_process'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import https from 'node:https'
 import path from 'node:path'
-import tls from 'node:tls'
 import {describe, expect, it} from 'vitest'
-import {onCleanup, sh, tempDir} from '../support/env.js'
+import {fetchTrusting, startDevServer} from '../support/dev-server.js'
+import {sh, tempDir} from '../support/env.js'
 import {freePort} from '../support/net.js'
 import {FRAMEWORKS, scratchProject} from '../support/project.js'
+import {readmeRecipe} from '../support/recipes.js'
 import {caPaths} from '../../src/state/paths.js'
 import {issueCertificate} from '../../src/ca/issue.js'
 
@@ -27,70 +26,39 @@ const VITES = [
 
 const PAGE = '<!doctype html><html><body><h1>served by vite</h1><script type="module" src="/main.js"></script></body></html>\n'
 
-async function viteProject(): Promise<{dir: string; home: string}> {
+/** A project with Vite `pkg` installed as `vite` (what a user of that major has), the page and its script. */
+async function viteProject(pkg = 'vite'): Promise<{dir: string; home: string}> {
   const dir = await scratchProject({frameworks: true})
+  const link = path.join(dir, 'node_modules', 'vite')
+  rmSync(link)
+  symlinkSync(path.join(FRAMEWORKS, 'node_modules', pkg), link)
   writeFileSync(path.join(dir, 'index.html'), PAGE)
   writeFileSync(path.join(dir, 'main.js'), "document.body.append('v1')\n")
   return {dir, home: tempDir('localcert-vite-home-')}
 }
 
-/** Starts a command in its own process group and resolves once its output matches `ready`; killed after the file. */
-function start(command: string[], options: {cwd: string; env: NodeJS.ProcessEnv; ready: RegExp}): Promise<{child: ChildProcess; output: () => string}> {
-  const child = spawn(command[0]!, command.slice(1), {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
-  let output = ''
-  onCleanup(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL')
-    } catch {}
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready after 60 s:\n${output}`)), 60_000)
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (options.ready.test(output)) {
-        clearTimeout(timer)
-        resolve({child, output: () => output})
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready:\n${output}`)))
-  })
-}
-
-/** GET over HTTPS trusting only `rootPem`, connecting to loopback and sending `servername` as SNI and Host. */
-function fetchTrusting(port: number, rootPem: string, pathname = '/', servername = 'localhost'): Promise<{status: number; body: string; sans: string; serial: string}> {
-  return new Promise((resolve, reject) => {
-    const request = https.get({host: '127.0.0.1', port, path: pathname, servername, headers: {host: `${servername}:${port}`}, ca: rootPem, agent: false}, (response) => {
-      const peer = (response.socket as tls.TLSSocket).getPeerCertificate()
-      let body = ''
-      response.on('data', (chunk) => (body += chunk)).on('end', () => resolve({status: response.statusCode!, body, sans: peer.subjectaltname ?? '', serial: peer.serialNumber}))
-    })
-    request.on('error', reject)
-  })
-}
-
 describe.each(VITES)('%s with plugins: [localcert()] and no other config', (_label, pkg) => {
   it('serves https://localhost trusted by the root alone, and HMR connects over wss and sends updates', async () => {
-    const {dir, home} = await viteProject()
-    writeFileSync(path.join(dir, 'vite.config.mjs'), "import localcert from 'localcert/vite'\nexport default {plugins: [localcert()]}\n")
+    const {dir, home} = await viteProject(pkg)
+    writeFileSync(path.join(dir, 'vite.config.js'), readmeRecipe('vite').code)
+    writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n')
     const port = await freePort()
-    await start([process.execPath, `node_modules/${pkg}/bin/vite.js`, '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home}, ready: new RegExp(`https://localhost:${port}/`)})
+    await startDevServer(process.execPath, ['node_modules/vite/bin/vite.js', '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home, NO_COLOR: '1'}, readyWhen: new RegExp(`https://localhost:${port}/`)})
     const root = readFileSync(caPaths(home).rootCert, 'utf8')
 
-    const page = await fetchTrusting(port, root)
+    const page = await fetchTrusting(`https://127.0.0.1:${port}/`, root, {servername: 'localhost'})
     expect(page.status).toBe(200)
     expect(page.body).toContain('served by vite')
-    expect(page.sans.split(', ').sort()).toEqual(['DNS:localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
+    expect(page.subjectAltName.split(', ').sort()).toEqual(['DNS:localhost', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:127.0.0.1'].sort())
     // untrusted without our root: the certificate really comes from the local CA, not a self-signed one Vite made
     const stranger = await issueCertificate(['other.localhost'], {home: tempDir('localcert-vite-other-')})
-    await expect(fetchTrusting(port, stranger.rootPem)).rejects.toThrow(/unable to verify|self.signed|certificate/)
+    await expect(fetchTrusting(`https://127.0.0.1:${port}/`, stranger.rootPem, {servername: 'localhost'})).rejects.toThrow(/unable to verify|self.signed|certificate/)
 
     // the HMR client's own connection: the token from /@vite/client, the vite-hmr protocol, over wss on the same server
-    const client = await fetchTrusting(port, root, '/@vite/client')
+    const client = await fetchTrusting(`https://127.0.0.1:${port}/@vite/client`, root, {servername: 'localhost'})
     const token = /const wsToken = "([^"]+)"/.exec(client.body)?.[1] ?? ''
     expect(token).not.toBe('')
-    await fetchTrusting(port, root, '/main.js')
+    await fetchTrusting(`https://127.0.0.1:${port}/main.js`, root, {servername: 'localhost'})
     const socket = new WebSocket(`wss://localhost:${port}/?token=${token}`, 'vite-hmr', {ca: root})
     const messages: Array<{type: string}> = []
     const arrived = (type: string) =>
@@ -145,12 +113,13 @@ await server.close()
 
   it('serves vite preview over HTTPS too', async () => {
     const {dir, home} = await viteProject()
-    writeFileSync(path.join(dir, 'vite.config.mjs'), "import localcert from 'localcert/vite'\nexport default {plugins: [localcert()]}\n")
+    writeFileSync(path.join(dir, 'vite.config.js'), readmeRecipe('vite').code)
+    writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n')
     const build = await sh(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {cwd: dir, env: {LOCALCERT_HOME: home}})
     expect(build.code, build.stderr).toBe(0)
     const port = await freePort()
-    await start([process.execPath, 'node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home}, ready: new RegExp(`https://localhost:${port}/`)})
-    const page = await fetchTrusting(port, readFileSync(caPaths(home).rootCert, 'utf8'))
+    await startDevServer(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home, NO_COLOR: '1'}, readyWhen: new RegExp(`https://localhost:${port}/`)})
+    const page = await fetchTrusting(`https://127.0.0.1:${port}/`, readFileSync(caPaths(home).rootCert, 'utf8'), {servername: 'localhost'})
     expect(page.status).toBe(200)
     expect(page.body).toContain('served by vite')
   })

@@ -1,7 +1,9 @@
+import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 /**
  * One temporary directory per run: TMPDIR points into it for the workers and every tool they start (certbot,
@@ -13,6 +15,9 @@ export default function setup() {
   // like /tmp itself: tests that run tools as another user (nobody) must reach their directories
   chmodSync(runDir, 0o1777)
   process.env.TMPDIR = runDir
+  // one `npm pack` of the built package for every test that installs it as a user would (test/support/project.ts)
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', runDir], {cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8'})
+  process.env.LOCALCERT_TEST_TARBALL = path.join(runDir, packed.trim().split('\n').pop()!)
   return async () => {
     const {SKIP_LOG} = await import('./tools.js')
     const reasons = existsSync(SKIP_LOG) ? [...new Set(readFileSync(SKIP_LOG, 'utf8').split('\n').filter(Boolean))] : []

@@ -7,8 +7,9 @@ export const FRAMEWORKS = path.join(ROOT, 'test', 'frameworks')
 
 let packed: Promise<string> | undefined
 
-/** `npm pack` of the built package, once per test file: exactly the files a user gets from the registry. */
+/** `npm pack` of the built package (once per run, by the global setup): exactly the files a user gets from the registry. */
 function packOnce(): Promise<string> {
+  if (process.env.LOCALCERT_TEST_TARBALL) return Promise.resolve(process.env.LOCALCERT_TEST_TARBALL)
   packed ??= (async () => {
     const dir = tempDir('localcert-pack-')
     const result = await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT})

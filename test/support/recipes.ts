@@ -2,8 +2,8 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {caPaths} from '../../src/state/paths.js'
 import {listening, startDevServer, type DevServer} from './dev-server.js'
-import {ROOT} from './env.js'
 import {freePort} from './net.js'
+import {readmeBlock} from './readme.js'
 
 /** A code block of the README: its fence language and its text, exactly as a user copies it. */
 export interface ReadmeSnippet {
@@ -17,16 +17,8 @@ export interface ReadmeSnippet {
  * @example const {code} = readmeRecipe('express-esm'); writeFileSync(path.join(dir, 'server.mjs'), code)
  */
 export function readmeRecipe(name: string): ReadmeSnippet {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-  const marker = `<!-- recipe: ${name} -->`
-  const at = readme.indexOf(marker)
-  if (at < 0) throw new Error(`README.md has no ${marker}`)
-  // the fence must open on the line after the marker; its indent (a block inside a list item) is taken off every line
-  const block = /^[ \t]*\n([ \t]*)```(\w*)\n([\s\S]*?)\n\1```/.exec(readme.slice(at + marker.length))
-  if (!block) throw new Error(`README.md has no code block on the line after ${marker}`)
-  const [, indent = '', lang = '', body = ''] = block
-  const code = body.split('\n').map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join('\n') + '\n'
-  return {lang, code}
+  const block = readmeBlock(`recipe: ${name}`)
+  return {lang: block.lang, code: block.text}
 }
 
 /** A README recipe running in a scratch project: its port, the root to trust and the server to stop. */
