@@ -3,6 +3,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {startAcmeServer} from '../../src/acme/server.js'
 import {tempDir} from '../support/env.js'
+import {sourceProgram} from '../support/program.js'
 
 describe('one ACME server per home', () => {
   it('takes over the claim of a server that was killed (its pid is gone), and removes its own on close', async () => {
@@ -30,12 +31,13 @@ describe('one ACME server per home', () => {
 describe('one ACME server per home, under a race', () => {
   it('of 4 processes claiming one home at the same instant, exactly one wins, with or without a stale claim left by a killed server', async () => {
     const {spawn} = await import('node:child_process')
-    const {ROOT} = await import('../support/env.js')
+    // one program, told the home and the instant to go by its arguments
+    const program = await sourceProgram(`import {claimAcmeState} from 'SRC/state/discovery.ts'
+const [home, go] = process.argv.slice(2)
+while (Date.now() < Number(go)) {}
+try { await claimAcmeState(home); console.log('won'); setTimeout(() => {}, 300) } catch (error) { console.log(error.code) }`, path.join(tempDir('localcert-claim-program-'), 'claim.mjs'))
     const claimOnce = (home: string, go: number) => new Promise<string>((resolve) => {
-      const script = `import {claimAcmeState} from ${JSON.stringify(path.join(ROOT, 'dist', 'state', 'discovery.js'))}
-while (Date.now() < ${go}) {}
-try { await claimAcmeState(${JSON.stringify(home)}); console.log('won'); setTimeout(() => {}, 300) } catch (error) { console.log(error.code) }`
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+      const child = spawn(process.execPath, [program, home, String(go)])
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
       child.on('exit', () => resolve(out.trim()))

@@ -1,9 +1,10 @@
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeError} from '../../src/state/files.js'
 import {recordIssued} from '../../src/state/inventory.js'
-import {ROOT, sh, tempDir} from '../support/env.js'
+import {sh, tempDir} from '../support/env.js'
+import {sourceProgram} from '../support/program.js'
 import {runsAsRoot} from '../trust/support/real.js'
 
 const entry = {serial: '01', names: ['a.localhost'], fingerprint: 'f', notBefore: '', notAfter: '', issuedAt: '', source: 'cli' as const, keyType: 'ecdsa'}
@@ -13,10 +14,7 @@ async function asNobody(code: string): Promise<{code?: string; message?: string;
   const dir = tempDir('localcert-nobody-')
   chmodSync(dir, 0o755)
   const script = path.join(dir, 'probe.mjs')
-  const {build} = await import('esbuild')
-  await build({stdin: {contents: code.replace(/SRC/g, path.join(ROOT, 'src')), loader: 'ts', resolveDir: dir}, outfile: script, bundle: true, format: 'esm', platform: 'node', packages: 'external', nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'error'})
-  // the bundle's imports of our dependencies resolve from the project
-  writeFileSync(script, readFileSync(script, 'utf8').replace(/(from |import\()"(?!node:)([^".][^"]*)"/g, (_all, how: string, name: string) => `${how}${JSON.stringify(import.meta.resolve(name))}`))
+  await sourceProgram(code, script)
   const result = await sh('runuser', ['-u', 'nobody', '--', process.execPath, script])
   expect(result.stderr).toBe('')
   return JSON.parse(result.stdout)
