@@ -4,7 +4,7 @@ import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
 import {renewalAt, renewalDue} from '../ca/lifetime.js'
 import {parseNames} from '../ca/names.js'
 import {sha256Hex} from '../lib/hash.js'
-import {resolutionWarnings} from '../lib/resolve.js'
+import {resolutionStamp, resolutionWarnings} from '../lib/resolve.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
 import {currentAuthority, issueParsed, type IssueOptions} from '../ca/issue.js'
@@ -44,6 +44,8 @@ interface CachedLeaf {
   notBefore: string
   notAfter: string
   warnings?: string[]
+  /** resolutionStamp() when the warnings were found: a boot after the hosts file changed looks again. */
+  warningsStamp?: string
 }
 
 function cacheFile(home: string, names: string[], keyType: string, days: number): string {
@@ -75,11 +77,17 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       JSON.stringify(cached.names) === JSON.stringify(normalised) &&
       !renewalDue(new Date(cached.notBefore), new Date(cached.notAfter))
     ) {
-      return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial, warnings: cached.warnings ?? []}
+      const stamp = await resolutionStamp()
+      let warnings = cached.warnings ?? []
+      if (cached.warningsStamp !== stamp) {
+        warnings = await resolutionWarnings(normalised)
+        await writeFileSafely(file, JSON.stringify({...cached, warnings, warningsStamp: stamp}) + '\n', 0o600)
+      }
+      return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial, warnings}
     }
   }
   // the lookups (1 s at most, in parallel) run while the certificate is signed, and only when one is issued
-  const [leaf, warnings] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(normalised)])
+  const [leaf, warnings, warningsStamp] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(normalised), resolutionStamp()])
   const entry: CachedLeaf = {
     names: normalised,
     rootFingerprint: leaf.rootFingerprint,
@@ -90,6 +98,7 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
     warnings,
+    warningsStamp,
   }
   await writeFileSafely(file, JSON.stringify(entry) + '\n', 0o600)
   return {key: entry.keyPem, cert: entry.certPem, ca: leaf.rootPem, notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial: leaf.serial, warnings}

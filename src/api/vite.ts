@@ -35,6 +35,8 @@ interface ViteServerLike {
 /** What `localcert()` returns: a Vite plugin (its hooks match Vite 6, 7 and 8). */
 export interface LocalcertVitePlugin {
   name: 'localcert'
+  /** `vite` and `vite preview` only: a `vite build` never creates a CA or issues a certificate. */
+  apply: 'serve'
   config(config: ViteConfigLike): Promise<{server?: {https: SecureContextOptions}; preview?: {https: SecureContextOptions}}>
   configResolved(config: {logger: ViteLogger}): void
   configureServer(server: ViteServerLike): void
@@ -135,6 +137,7 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
   }
   return {
     name: 'localcert',
+    apply: 'serve',
     async config(config) {
       const wanted = viteNames(config, extra)
       const home = await resolveHome(devOptions.home)

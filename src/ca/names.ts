@@ -12,15 +12,20 @@ export type SubjectName =
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
 /** C0 and C1 control characters (and DEL): URL parsing and domainToASCII silently drop some of them. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** Characters nobody sees and IDNA maps to nothing (soft hyphen, zero-width space, joiners, variation selectors…). */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u
 /** Every character JSON.stringify leaves as it is but a terminal would not show: C1 controls and Unicode spaces. */
-const UNSHOWN = /[\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]/g
+const UNSHOWN = /[\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
 
 /**
  * A name as text a terminal shows unambiguously: quoted, with control characters and odd spaces escaped.
  * @example showName('a\tb.localhost') // '"a\\tb.localhost"'
  */
 export function showName(input: string): string {
-  return JSON.stringify(input).replace(UNSHOWN, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return JSON.stringify(input).replace(UNSHOWN, (char) => {
+    const code = char.codePointAt(0)!
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
 }
 
 /**
@@ -30,8 +35,9 @@ export function showName(input: string): string {
  */
 export function assertPrintable(input: string): void {
   const inner = input.replace(/^ +| +$/g, '')
-  if (CONTROL.test(input) || /\s/.test(inner)) {
-    throw new LocalcertError('INVALID_NAME', `${showName(input)} is not a valid name: it contains ${CONTROL.test(input) ? 'a control character' : 'whitespace'}`, 'type the name again without tabs, newlines or spaces (a name copied from a file or a script may carry them)')
+  if (CONTROL.test(input) || INVISIBLE.test(input) || /\s/.test(inner)) {
+    const what = CONTROL.test(input) ? 'a control character' : INVISIBLE.test(input) ? 'an invisible character (it would be dropped, and a name nobody typed signed)' : 'whitespace'
+    throw new LocalcertError('INVALID_NAME', `${showName(input)} is not a valid name: it contains ${what}`, 'type the name again without tabs, newlines, spaces or invisible characters (a name copied from a file, a web page or a script may carry them)')
   }
 }
 

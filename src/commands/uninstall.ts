@@ -26,12 +26,16 @@ export default class Uninstall extends BaseCommand {
     const service = await serviceStatus({home})
     if (endpoint && !service.installed) throw endpointRunning(endpoint)
     const {planHostsBlockRemoval} = await import('../hosts/manage.js')
-    const hosts = await planHostsBlockRemoval()
+    // a block edited by hand (or an unreadable hosts file) is reported at the end; it never keeps the rest in place
+    const hosts: HostsChange | LocalcertError = await planHostsBlockRemoval().catch((error: unknown) => {
+      if (isLocalcertError(error)) return error
+      throw error
+    })
     if (!flags.yes) {
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
         throw new LocalcertError('NEEDS_CONFIRMATION', 'localcert uninstall deletes your CA and asks first, but there is no terminal to ask on', 'run `localcert uninstall --yes` to confirm')
       }
-      const what = (service.installed ? `stop and remove the login service (${service.file}), ` : '') + (hosts.removed.length ? `remove ${hosts.removed.join(', ')} from ${hosts.file}, ` : '') + (root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`)
+      const what = (service.installed ? `stop and remove the login service (${service.file}), ` : '') + (!(hosts instanceof Error) && hosts.removed.length ? `remove ${hosts.removed.join(', ')} from ${hosts.file}, ` : '') + (root ? `remove the root ${root.fingerprint.slice(0, 16)} from every trust store and delete ${home} (the CA and its keys: certificates it issued stop being trusted)` : `delete ${home}`)
       if (!(await askYesNo(`This will ${what}. Continue?`))) {
         this.note('Nothing was changed.')
         return {home, removed: false}
@@ -47,11 +51,14 @@ export default class Uninstall extends BaseCommand {
     const options = {localcertHome: home, log, javaHomes: flags['java-home'], nssDbs: flags['nss-db']}
     const result = await removeEverything(home, root, {...options, dedicatedHome: !process.env[HOME_ENV], force: flags.force})
     const leftover = (await trustStatus(undefined, options)).filter((row) => row.status === 'present')
-    const summary = {home, ...result, hostsFile: hosts.file, hostsNamesRemoved: hostsCleaned ? hosts.removed : [], leftoverLocalcertRoots: leftover}
+    const planned = hosts instanceof Error ? undefined : hosts
+    const hostsProblem = hosts instanceof Error ? hosts : undefined
+    const summary = {home, ...result, hostsFile: planned?.file, hostsNamesRemoved: hostsCleaned && planned ? planned.removed : [], leftoverLocalcertRoots: leftover}
     this.output(summary, () => {
       if (result.stores.length) this.log(formatReports(result.stores))
-      if (hostsCleaned && hosts.removed.length) this.log(`Removed the localcert block from ${hosts.file} (${hosts.removed.join(', ')}).`)
-      else if (!hostsCleaned) this.log(`Kept the localcert block in ${hosts.file} (see above): remove it with \`localcert hosts remove ${hosts.removed.join(' ')}\`.`)
+      if (planned && hostsCleaned && planned.removed.length) this.log(`Removed the localcert block from ${planned.file} (${planned.removed.join(', ')}).`)
+      else if (planned && !hostsCleaned) this.log(`Kept the localcert block in ${planned.file} (see above): remove it with \`localcert hosts remove ${planned.removed.join(' ')}\`.`)
+      else if (hostsProblem) this.log(`Left the hosts file as it is: ${hostsProblem.message}\n  → ${hostsProblem.hint}`)
       for (const file of result.profilesCleaned) this.log(`Removed the localcert line from ${file}.`)
       if (result.homeRemoved) this.log(`Deleted ${home}.`)
       else if (result.leftInPlace.length) this.log(`Deleted what localcert created in ${home}; left ${result.leftInPlace.join(', ')} (not ours).`)
@@ -65,7 +72,8 @@ export default class Uninstall extends BaseCommand {
 }
 
 /** Takes our block out of the hosts file (uninstall was confirmed already); a failure is reported, not fatal: the rest still goes. */
-async function removeHostsBlock(hosts: HostsChange, log: (line: string) => void): Promise<boolean> {
+async function removeHostsBlock(hosts: HostsChange | LocalcertError, log: (line: string) => void): Promise<boolean> {
+  if (hosts instanceof Error) return false
   if (hosts.after === hosts.before) return true
   const {confirmAndApply} = await import('../cli/hosts-change.js')
   try {

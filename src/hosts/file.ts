@@ -1,12 +1,11 @@
-import {access, constants, open, readFile, rename, stat, unlink} from 'node:fs/promises'
+import {access, constants, open, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {LocalcertError} from '../errors.js'
 import {exec, onPath} from '../lib/exec.js'
+import {hostsFilePath} from '../lib/resolve.js'
 import {elevatorPrefix, findElevator, PASSWORD_NEEDED} from '../lib/sudo.js'
 import {randomId, writeError} from '../state/files.js'
 
-/** Points `localcert hosts` at another file (tests, or a container's hosts file). */
-export const HOSTS_FILE_ENV = 'LOCALCERT_HOSTS_FILE'
 
 /** The machine a hosts change runs on: the real one by default, anything overridable for boundary tests. */
 export interface HostsMachine {
@@ -39,20 +38,29 @@ export function hostsMachine(overrides: Partial<HostsMachine> = {}): HostsMachin
 }
 
 /**
- * The hosts file: LOCALCERT_HOSTS_FILE, else `%SystemRoot%\System32\drivers\etc\hosts` on Windows and /etc/hosts elsewhere.
- * @example hostsFilePath({platform: 'win32', env: {SystemRoot: 'C:\\Windows'}}) // 'C:\\Windows\\System32\\drivers\\etc\\hosts'
+ * The hosts file of this machine (or of the fake one a test passes).
+ * @example hostsFile({platform: 'win32', env: {SystemRoot: 'C:\\Windows'}}) // 'C:\\Windows\\System32\\drivers\\etc\\hosts'
  */
-export function hostsFilePath(machine: Pick<HostsMachine, 'platform' | 'env'>): string {
-  const override = machine.env[HOSTS_FILE_ENV]
-  if (override) return path.resolve(override)
-  if (machine.platform === 'win32') return path.win32.join(machine.env.SystemRoot ?? machine.env.windir ?? 'C:\\Windows', 'System32', 'drivers', 'etc', 'hosts')
-  return '/etc/hosts'
+export function hostsFile(machine: Pick<HostsMachine, 'platform' | 'env'>): string {
+  return hostsFilePath(machine.platform, machine.env)
 }
 
-/** The file's text; a missing file reads as empty (a fresh container may have none). */
+/**
+ * The file a hosts path really is: a symlinked /etc/hosts (NixOS, some containers) is edited at its target, and
+ * the link is kept.
+ * @example await realHostsFile('/etc/hosts') // '/etc/static/hosts' on NixOS
+ */
+export async function realHostsFile(file: string): Promise<string> {
+  return realpath(file).catch(() => file)
+}
+
+/**
+ * The file's text, one character per byte (latin1), so that whatever encoding its comments are in, every byte
+ * outside our block is written back exactly; a missing file reads as empty (a fresh container may have none).
+ */
 export async function readHostsText(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8')
+    return await readFile(file, 'latin1')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''
     if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new LocalcertError('PERMISSION_DENIED', `cannot read ${file}: permission denied`, `check its permissions (\`ls -l ${file}\`); a hosts file is normally readable by everyone`, {cause: error})
@@ -64,7 +72,7 @@ export async function readHostsText(file: string): Promise<string> {
 async function writeInPlace(file: string, data: string): Promise<void> {
   const handle = await open(file, 'r+')
   try {
-    const bytes = Buffer.from(data, 'utf8')
+    const bytes = Buffer.from(data, 'latin1')
     await handle.write(bytes, 0, bytes.length, 0)
     await handle.truncate(bytes.length)
     await handle.sync()
@@ -84,7 +92,7 @@ export async function replaceHostsFile(file: string, data: string): Promise<void
   try {
     const handle = await open(temp, 'wx', 0o600)
     try {
-      await handle.writeFile(data, 'utf8')
+      await handle.writeFile(data, 'latin1')
       await handle.chmod(info ? info.mode & 0o7777 : 0o644)
       if (info && process.platform !== 'win32' && (info.uid !== process.getuid?.() || info.gid !== process.getgid?.())) await handle.chown(info.uid, info.gid)
       await handle.sync()
@@ -109,7 +117,7 @@ export async function replaceHostsFile(file: string, data: string): Promise<void
  * The shell script root runs through sudo: the same steps as replaceHostsFile (copy with mode and owner, fill from
  * stdin, rename), and an in-place write when the rename fails (sh cannot tell EBUSY from other errors).
  */
-export const SUDO_WRITE_SCRIPT = 'set -e; f="$1"; t="$(dirname "$f")/.$(basename "$f").localcert-$$"; trap \'rm -f "$t"\' EXIT; cp -p "$f" "$t"; cat > "$t"; mv -f "$t" "$f" 2>/dev/null || cat "$t" > "$f"'
+export const SUDO_WRITE_SCRIPT = 'set -e; f="$(readlink -f "$1")"; t="$(dirname "$f")/.$(basename "$f").localcert-$$"; trap \'rm -f "$t"\' EXIT; cp -p "$f" "$t"; cat > "$t"; mv -f "$t" "$f" 2>/dev/null || cat "$t" > "$f"'
 
 /** replaceHostsFile with a refusal that says what to do about a hosts file (not about LOCALCERT_HOME). */
 async function replaceAsHostsError(file: string, data: string): Promise<void> {
@@ -137,7 +145,7 @@ export async function writeHostsText(file: string, data: string, machine: HostsM
   if (machine.uid === 0) return replaceAsHostsError(file, data)
   const elevator = await findElevator(machine.which)
   if (!elevator) throw new LocalcertError('PERMISSION_DENIED', `cannot write ${file}: it belongs to root, and neither sudo nor doas is installed`, 'run the same localcert command as root')
-  const result = await exec(elevator, [...elevatorPrefix(elevator, machine.interactive), 'sh', '-c', SUDO_WRITE_SCRIPT, 'localcert-hosts', file], {input: data, reject: false})
+  const result = await exec(elevator, [...elevatorPrefix(elevator, machine.interactive), 'sh', '-c', SUDO_WRITE_SCRIPT, 'localcert-hosts', file], {input: Buffer.from(data, 'latin1'), reject: false})
   if (result.exitCode === 0) return
   if (PASSWORD_NEEDED.test(result.stderr)) throw new LocalcertError('NEEDS_ROOT', `${whyElevation(file, machine)}, and ${elevator} cannot ask for a password without a terminal`, `run \`${elevator} -v\` in a terminal first (it remembers your password for a few minutes), then run localcert again`)
   throw new LocalcertError('PERMISSION_DENIED', `cannot write ${file} through ${elevator} (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().split('\n')[0] || 'no message'}`, `run the same localcert command as root, or check that ${elevator} lets you run sh`)

@@ -5,7 +5,7 @@ import {defaultPolicy, isAllowed} from '../ca/policy.js'
 import {LocalcertError} from '../errors.js'
 import {withLock} from '../state/lock.js'
 import {parseHosts, withBlock} from './block.js'
-import {hostsFilePath, hostsMachine, readHostsText, whyElevation, writeHostsText, type HostsMachine} from './file.js'
+import {hostsFile, hostsMachine, readHostsText, realHostsFile, whyElevation, writeHostsText, type HostsMachine} from './file.js'
 
 /** A change to the hosts file, computed before anything is written so the command can show it and ask first. */
 export interface HostsChange {
@@ -43,7 +43,7 @@ function hostNames(inputs: readonly string[], force: boolean): string[] {
 }
 
 async function plan(machine: HostsMachine, edit: (current: string[], others: string[]) => {names: string[]; added: string[]; removed: string[]; unchanged: string[]; elsewhere: string[]}): Promise<HostsChange> {
-  const file = hostsFilePath(machine)
+  const file = await realHostsFile(hostsFile(machine))
   const before = await readHostsText(file)
   const hosts = parseHosts(before, file)
   const {names, ...change} = edit(hosts.block?.names ?? [], hosts.otherLoopbackNames)
@@ -112,7 +112,7 @@ export async function applyHostsChange(change: HostsChange, machine: HostsMachin
  */
 export async function listHosts(options: {machine?: HostsMachine} = {}): Promise<{file: string; ours: string[]; others: string[]}> {
   const machine = options.machine ?? hostsMachine()
-  const file = hostsFilePath(machine)
+  const file = hostsFile(machine)
   const hosts = parseHosts(await readHostsText(file), file)
   return {file, ours: hosts.block?.names ?? [], others: hosts.otherLoopbackNames}
 }

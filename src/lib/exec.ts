@@ -11,7 +11,7 @@ export interface ExecOptions {
   /** Added to (not replacing) the current environment. */
   env?: Record<string, string | undefined>
   /** Written to the child's stdin. */
-  input?: string
+  input?: string | Uint8Array
   timeoutMs?: number
   /** Throw COMMAND_FAILED on a non-zero exit (default true); false returns the result whatever the exit code. */
   reject?: boolean

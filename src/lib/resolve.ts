@@ -1,5 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {lookup as dnsLookup} from 'node:dns/promises'
+import {stat} from 'node:fs/promises'
+import path from 'node:path'
 import {inCidr, ipFamily} from './ip.js'
 import type {MyhostnameStatus} from './myhostname.js'
 
@@ -112,4 +114,28 @@ export async function resolutionWarnings(names: readonly string[]): Promise<stri
   } catch {
     return []
   }
+}
+
+/** Tests and unusual machines point localcert at another hosts file. */
+export const HOSTS_FILE_ENV = 'LOCALCERT_HOSTS_FILE'
+
+/**
+ * The hosts file: LOCALCERT_HOSTS_FILE, else `%SystemRoot%\\System32\\drivers\\etc\\hosts` on Windows and /etc/hosts elsewhere.
+ * @example hostsFilePath('win32', {SystemRoot: 'C:\\Windows'}) // 'C:\\Windows\\System32\\drivers\\etc\\hosts'
+ */
+export function hostsFilePath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[HOSTS_FILE_ENV]
+  if (override) return path.resolve(override)
+  if (platform === 'win32') return path.win32.join(env.SystemRoot ?? env.windir ?? 'C:\\Windows', 'System32', 'drivers', 'etc', 'hosts')
+  return '/etc/hosts'
+}
+
+/**
+ * Identifies the state name resolution was checked in (the hosts file's and nsswitch.conf's change times), so a
+ * remembered answer is asked again once either changes — after `localcert hosts add`, say.
+ * @example if ((await resolutionStamp()) !== cached.stamp) warnings = await resolutionWarnings(names)
+ */
+export async function resolutionStamp(): Promise<string> {
+  const times = await Promise.all([hostsFilePath(), '/etc/nsswitch.conf'].map((file) => stat(file).then((info) => `${info.ino}:${info.ctimeMs}`, () => '-')))
+  return times.join('|')
 }

@@ -45,8 +45,15 @@ describe('name parsing', () => {
     ['127.0.0.1\t', '"127.0.0.1\\t"'],
     ['dev@app.local\rhost', '"dev@app.local\\rhost"'],
     ['spiffe://app.localhost/a\tb', '"spiffe://app.localhost/a\\tb"'],
-  ])('refuses %j (a control character or inner whitespace) and shows it escaped', (input, shown) => {
-    expect(() => parseName(input)).toThrow(expect.objectContaining({code: 'INVALID_NAME', message: expect.stringContaining(`${shown} is not a valid name`), hint: expect.stringMatching(/without tabs, newlines or spaces/)}))
+    // invisible characters IDNA maps to nothing: soft hyphen, zero-width space, word joiner, variation selector, CGJ
+    ['a\u00adb.localhost', '"a\\u00adb.localhost"'],
+    ['a\u200bb.localhost', '"a\\u200bb.localhost"'],
+    ['a\u2060b.localhost', '"a\\u2060b.localhost"'],
+    ['a\ufe0fb.localhost', '"a\\ufe0fb.localhost"'],
+    ['a\u034fb.localhost', '"a\\u034fb.localhost"'],
+    ['a\u{e0061}b.localhost', '"a\\u{e0061}b.localhost"'],
+  ])('refuses %j (a control, invisible or inner whitespace character) and shows it escaped', (input, shown) => {
+    expect(() => parseName(input)).toThrow(expect.objectContaining({code: 'INVALID_NAME', message: expect.stringContaining(`${shown} is not a valid name`), hint: expect.stringMatching(/without tabs, newlines, spaces or invisible characters/)}))
   })
 
   it('still trims spaces around a name', () => {

@@ -1,4 +1,4 @@
-import {readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -111,12 +111,13 @@ await server.close()
     expect(after.sans).toBe(before.sans)
   })
 
-  it('serves vite preview over HTTPS too', async () => {
+  it('leaves vite build alone (no CA, no certificate) and serves vite preview over HTTPS', async () => {
     const {dir, home} = await viteProject()
     writeFileSync(path.join(dir, 'vite.config.js'), readmeRecipe('vite').code)
     writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n')
     const build = await sh(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {cwd: dir, env: {LOCALCERT_HOME: home}})
     expect(build.code, build.stderr).toBe(0)
+    expect(existsSync(caPaths(home).rootCert), 'vite build created a CA').toBe(false)
     const port = await freePort()
     await startDevServer(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--port', String(port), '--strictPort'], {cwd: dir, env: {LOCALCERT_HOME: home, NO_COLOR: '1'}, readyWhen: new RegExp(`https://localhost:${port}/`)})
     const page = await fetchTrusting(`https://127.0.0.1:${port}/`, readFileSync(caPaths(home).rootCert, 'utf8'), {servername: 'localhost'})
@@ -128,9 +129,19 @@ await server.close()
     const {dir, home} = await viteProject()
     const {localcert} = await import('../../src/api/vite.js')
     const plugin = localcert({home})
+    const swapped: string[] = []
+    const server = (name: string) => ({httpServer: {setSecureContext: () => void swapped.push(name)}, config: {logger: console}})
     expect(await plugin.config({server: {https: {key: 'theirs'}}})).toEqual({})
-    expect(await plugin.config({preview: {https: {key: 'theirs'}}})).toEqual({server: {https: expect.objectContaining({key: expect.stringContaining('PRIVATE KEY')})}})
-    plugin.configureServer({httpServer: {setSecureContext: () => expect.unreachable('swapped into a server it does not own')}, config: {logger: console}})
+    plugin.configureServer(server('their dev server'))
+    plugin.configurePreviewServer(server('their preview server'))
+    await plugin.renewNow()
+    expect(swapped).toEqual([])
+    // the same plugin object, now owning the dev server: renewNow does swap, so the check above could fail
+    const other = localcert({home})
+    expect(await other.config({preview: {https: {key: 'theirs'}}})).toEqual({server: {https: expect.objectContaining({key: expect.stringContaining('PRIVATE KEY')})}})
+    other.configureServer(server('our dev server'))
+    await other.renewNow()
+    expect(swapped).toEqual(['our dev server'])
     void dir
   })
 })

@@ -1,7 +1,7 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {hostsFilePath, hostsMachine, SUDO_WRITE_SCRIPT, type HostsMachine} from '../../src/hosts/file.js'
+import {hostsFile, hostsMachine, SUDO_WRITE_SCRIPT, type HostsMachine} from '../../src/hosts/file.js'
 import {applyHostsChange, planHostsAdd, planHostsRemove} from '../../src/hosts/manage.js'
 import {confirmAndApply} from '../../src/cli/hosts-change.js'
 import {withFakeRunner} from '../support/fake-runner.js'
@@ -92,6 +92,6 @@ describe('where the hosts file is', () => {
     [{platform: 'linux', env: {}}, '/etc/hosts'],
     [{platform: 'linux', env: {LOCALCERT_HOSTS_FILE: '/tmp/x/hosts'}}, '/tmp/x/hosts'],
   ] as const)('%j → %s', (machine, expected) => {
-    expect(hostsFilePath(machine as Pick<HostsMachine, 'platform' | 'env'>)).toBe(expected)
+    expect(hostsFile(machine as Pick<HostsMachine, 'platform' | 'env'>)).toBe(expected)
   })
 })

@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {chmodSync, chownSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, lstatSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {BLOCK_BEGIN, BLOCK_END} from '../../src/hosts/block.js'
@@ -145,5 +145,48 @@ describe('localcert hosts on a hosts file of its own (LOCALCERT_HOSTS_FILE)', ()
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/cannot write .*hosts: it belongs to root, and neither sudo nor doas is installed\n\s+→ run the same localcert command as root/)
     expect(hosts.read()).toBe(DEBIAN)
+  })
+})
+
+describe('the hosts file as bytes', () => {
+  it('keeps bytes that are not UTF-8 outside the block exactly (a Latin-1 comment), through add and remove', async () => {
+    const dir = tempDir('localcert-hosts-bytes-')
+    const file = path.join(dir, 'hosts')
+    const original = Buffer.concat([Buffer.from('127.0.0.1 localhost\n# caf'), Buffer.from([0xe9, 0xff, 0x00]), Buffer.from(' r\u00e9seau\n', 'utf8')])
+    writeFileSync(file, original)
+    const run = (...args: string[]) => cli(['hosts', ...args], {home: path.join(dir, 'home'), env: {LOCALCERT_HOSTS_FILE: file}})
+    expect((await run('add', 'app.localhost')).code).toBe(0)
+    expect(readFileSync(file).subarray(0, original.length).equals(original)).toBe(true)
+    expect((await run('remove', 'app.localhost')).code).toBe(0)
+    expect(readFileSync(file).equals(original)).toBe(true)
+  })
+
+  it('edits a symlinked hosts file at its target and keeps the link', async () => {
+    const dir = tempDir('localcert-hosts-link-')
+    const target = path.join(dir, 'static-hosts')
+    const link = path.join(dir, 'hosts')
+    writeFileSync(target, DEBIAN)
+    symlinkSync(target, link)
+    const run = (...args: string[]) => cli(['hosts', ...args], {home: path.join(dir, 'home'), env: {LOCALCERT_HOSTS_FILE: link}})
+    expect((await run('add', 'app.localhost')).code).toBe(0)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(target, 'utf8')).toContain('127.0.0.1 app.localhost\n')
+    expect((await run('remove', 'app.localhost')).code).toBe(0)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(target, 'utf8')).toBe(DEBIAN)
+  })
+
+  it('uninstall with a block edited by hand still removes the CA, leaves the hosts file byte for byte, and says why', async () => {
+    const dir = tempDir('localcert-hosts-uninstall-')
+    const file = path.join(dir, 'hosts')
+    const edited = Buffer.from(`${DEBIAN}${BLOCK_BEGIN}\n127.0.0.1 app.localhost\n`)
+    writeFileSync(file, edited)
+    const home = path.join(dir, 'home')
+    expect((await cli(['setup', '--no-trust'], {home})).code).toBe(0)
+    const uninstall = await cli(['uninstall', '--yes'], {home, env: {LOCALCERT_HOSTS_FILE: file}})
+    expect(uninstall.code).toBe(1)
+    expect(uninstall.stdout).toContain(`Deleted ${home}.`)
+    expect(uninstall.stdout).toMatch(/Left the hosts file as it is: .*\n {2}→ /)
+    expect(readFileSync(file).equals(edited)).toBe(true)
   })
 })

@@ -12,7 +12,7 @@ const HOSTS = '/etc/hosts'
 const skip = !isRoot() && process.env.CI !== 'true'
 
 describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
-  const original = skip ? '' : readFileSync(HOSTS, 'utf8')
+  const original = skip ? '' : readFileSync(HOSTS, 'latin1')
   const mode = skip ? 0 : statSync(HOSTS).mode
   const id = randomBytes(4).toString('hex')
   const names = [`lc-test-${id}.localhost`, `lc-${id}.test`]
@@ -29,7 +29,7 @@ describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
 
   afterAll(async () => {
     // whatever happened above, /etc/hosts goes back to the bytes it had
-    if (readFileSync(HOSTS, 'utf8') !== original) writeFileSync(HOSTS, original)
+    if (readFileSync(HOSTS, 'latin1') !== original) writeFileSync(HOSTS, original, 'latin1')
     await new Promise((resolve) => server?.close(resolve))
   })
 
@@ -51,18 +51,34 @@ describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
     }
     const removed = await cli(['hosts', 'remove', ...names], {home})
     expect(removed.code, removed.stderr).toBe(0)
-    expect(readFileSync(HOSTS, 'utf8')).toBe(original)
+    expect(readFileSync(HOSTS, 'latin1')).toBe(original)
     expect(statSync(HOSTS).mode).toBe(mode)
     await expect(lookup(names[1]!)).rejects.toMatchObject({code: 'ENOTFOUND'})
   }, 60_000)
 
   it('`localcert uninstall --yes` takes the block out too, and says so', async () => {
     expect((await cli(['hosts', 'add', names[0]!], {home})).code).toBe(0)
-    expect(readFileSync(HOSTS, 'utf8')).not.toBe(original)
+    expect(readFileSync(HOSTS, 'latin1')).not.toBe(original)
     // a fresh LOCALCERT_HOME holds no CA: the hosts block is all uninstall has to undo
     const uninstall = await cli(['uninstall', '--yes'], {home})
     expect(uninstall.code, uninstall.stdout + uninstall.stderr).toBe(0)
     expect(uninstall.stdout).toContain(`Removed the localcert block from ${HOSTS} (${names[0]}).`)
-    expect(readFileSync(HOSTS, 'utf8')).toBe(original)
+    expect(readFileSync(HOSTS, 'latin1')).toBe(original)
+  }, 60_000)
+  it('httpsOptions warns about a name that does not resolve, and a cached boot after `localcert hosts add` no longer does', async () => {
+    const {httpsOptions} = await import('../../src/api/dev-server.js')
+    const devHome = path.join(work, 'dev-home')
+    const name = `lc-dev-${id}.test`
+    const first = await httpsOptions([name], {home: devHome})
+    expect(first.warnings).toEqual([expect.stringContaining(`localcert hosts add ${name}`)])
+    expect((await cli(['hosts', 'add', name], {home})).code).toBe(0)
+    try {
+      const cached = await httpsOptions([name], {home: devHome})
+      expect(cached.serial).toBe(first.serial)
+      expect(cached.warnings).toEqual([])
+    } finally {
+      expect((await cli(['hosts', 'remove', name], {home})).code).toBe(0)
+    }
+    expect(readFileSync(HOSTS, 'latin1')).toBe(original)
   }, 60_000)
 })

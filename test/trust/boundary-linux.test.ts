@@ -28,10 +28,10 @@ const OS_RELEASE: Record<LinuxFamily['id'], string> = {
 /** A machine of that family whose refresh command rebuilds the bundle from the anchor directory. */
 function machineOf(family: LinuxFamily, commands = ['sudo', 'openssl']) {
   const machine = new FakeMachine([family.tool, ...commands]).file('/etc/os-release', OS_RELEASE[family.id]).file(family.bundle, '').dir(family.anchorDir)
-  const script = (command: string, args: string[], options: {input?: string}) => {
+  const script = (command: string, args: string[], options: {input?: string | Uint8Array}) => {
     const words = command === 'sudo' ? args.slice(args.indexOf('--') + 1) : [command, ...args]
     const [tool, ...rest] = words
-    if (tool === 'tee') machine.file(rest[0]!, options.input!)
+    if (tool === 'tee') machine.file(rest[0]!, String(options.input))
     if (tool === 'rm') for (const file of rest.slice(1)) machine.files.delete(file)
     if (tool === 'trust') machine.file(family.bundle, rest[1] === '--store' ? root.pem : '')
     if (tool === family.tool && tool !== 'trust') {
