@@ -119,14 +119,22 @@ export interface AutoRenewHandle {
 export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions & {onRenew?: (certificate: HttpsOptions) => void; onError?: (error: unknown) => void} = {}): AutoRenewHandle {
   let timer: NodeJS.Timeout | undefined
   let stopped = false
-  const schedule = (current: HttpsOptions) => {
+  let failures = 0
+  const wake = (delay: number) => {
     if (stopped) return
     if (timer) clearTimeout(timer)
-    const due = renewalAt(current.notBefore, current.notAfter).getTime()
     // setTimeout cannot wait longer than ~24.8 days; wake up and re-check instead
-    const delay = Math.min(Math.max(due - Date.now(), 1_000), 2 ** 31 - 1)
-    timer = setTimeout(() => void swap(false).catch((error) => options.onError?.(error)), delay)
+    timer = setTimeout(() => void swap(false).catch(retry), Math.min(Math.max(delay, 1_000), 2 ** 31 - 1))
     timer.unref()
+  }
+  const schedule = (current: HttpsOptions) => {
+    failures = 0
+    wake(renewalAt(current.notBefore, current.notAfter).getTime() - Date.now())
+  }
+  // a renewal that failed (the lock busy, the laptop asleep, the disk full) is tried again: 1 min, 2, 4… at most 1 h
+  const retry = (error: unknown) => {
+    options.onError?.(error)
+    wake(Math.min(60_000 * 2 ** failures++, 3_600_000))
   }
   const swap = async (fresh: boolean) => {
     const current = await httpsOptions(names, {...options, fresh})
@@ -142,6 +150,6 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
       if (timer) clearTimeout(timer)
     },
   }
-  void httpsOptions(names, options).then(schedule, (error) => options.onError?.(error))
+  void httpsOptions(names, options).then(schedule, retry)
   return handle
 }

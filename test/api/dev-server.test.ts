@@ -1,7 +1,7 @@
 import {describe, expect, it, vi} from 'vitest'
 import https from 'node:https'
 import tls from 'node:tls'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {X509Certificate} from 'node:crypto'
@@ -109,6 +109,31 @@ describe('the Node API for dev servers', () => {
     } finally {
       renewal.stop()
       server.close()
+    }
+  })
+
+  it('autoRenew tries again after a failed renewal (1 min, then longer) instead of giving up for the session', async () => {
+    const dir = tempDir()
+    const blocker = path.join(dir, 'blocker')
+    writeFileSync(blocker, 'a file where the home directory should go')
+    const home = path.join(blocker, 'home')
+    const realSetTimeout = globalThis.setTimeout
+    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout']})
+    try {
+      const swaps: string[] = []
+      const errors: unknown[] = []
+      const renewal = autoRenew({setSecureContext: (options) => void swaps.push(String(options.cert))}, ['app.localhost'], {home, onError: (error) => errors.push(error)})
+      for (let poll = 0; errors.length === 0 && poll < 500; poll++) await new Promise((resolve) => realSetTimeout(resolve, 10))
+      expect(errors).toHaveLength(1)
+      rmSync(blocker)
+      await vi.advanceTimersByTimeAsync(59_000)
+      expect(swaps).toEqual([])
+      await vi.advanceTimersByTimeAsync(1_000)
+      for (let poll = 0; swaps.length === 0 && poll < 500; poll++) await new Promise((resolve) => realSetTimeout(resolve, 10))
+      expect(swaps).toEqual([expect.stringContaining('BEGIN CERTIFICATE')])
+      renewal.stop()
+    } finally {
+      vi.useRealTimers()
     }
   })
 

@@ -190,3 +190,16 @@ describe('the hosts file as bytes', () => {
     expect(readFileSync(file).equals(edited)).toBe(true)
   })
 })
+
+describe.runIf(process.platform === 'linux')('hosts add on Linux without the myhostname NSS module', () => {
+  it('offers libnss-myhostname when a .localhost name is added, and not for other names', async () => {
+    const {myhostnameStatus} = await import('../../src/lib/myhostname.js')
+    const active = (await myhostnameStatus()).active
+    const hosts = hostsFile(DEBIAN)
+    const localhost = await hosts.run('add', 'app.localhost')
+    const test = await hosts.run('add', 'api.test')
+    expect(test.stderr).not.toContain('libnss-myhostname')
+    if (active) expect(localhost.stderr).not.toContain('libnss-myhostname')
+    else expect(localhost.stderr).toContain('sudo apt install libnss-myhostname')
+  })
+})

@@ -41,11 +41,15 @@ describe('the package as installed from npm', () => {
       const vite = require('localcert/vite')
       ;(async () => {
         ${SERVE_AND_FETCH}
+        // the same process may hold both builds (a CJS config, an ESM app): an error from one is recognised by the other
+        const esm = await import('localcert')
+        const fromEsm = await esm.issueCertificate(['example.com']).catch((error) => error)
+        const crossBuild = fromEsm instanceof api.LocalcertError === false && api.isLocalcertError(fromEsm) && fromEsm.code === 'NAME_NOT_ALLOWED'
         const loaded = Object.keys(require.cache)
         console.log(JSON.stringify({
           exports: Object.keys(api).sort(), plugin: vite.localcert().name, sameDefault: vite.default === vite.localcert, body,
           terminal: loaded.filter((file) => /[\\\\/](@oclif|chalk|ora|ink)[\\\\/]|[\\\\/]dist[\\\\/](cli|oclif)[\\\\/]/.test(file)), modules: loaded.length,
-          resolved: require.resolve('localcert'), isError: api.isLocalcertError(new api.LocalcertError('INVALID_NAME', 'm', 'h')),
+          resolved: require.resolve('localcert'), crossBuild, isError: api.isLocalcertError(new api.LocalcertError('INVALID_NAME', 'm', 'h')),
         }))
       })()
     `)
@@ -53,6 +57,7 @@ describe('the package as installed from npm', () => {
     expect(out.plugin).toBe('localcert')
     expect(out.sameDefault).toBe(true)
     expect(out.isError).toBe(true)
+    expect(out.crossBuild).toBe(true)
     expect(out.resolved).toMatch(/node_modules[\\/]localcert[\\/]dist[\\/]cjs[\\/]index\.js$/)
     expect(out.exports).toEqual(expect.arrayContaining(['issueCertificate', 'httpsOptions', 'autoRenew', 'startAcmeServer', 'renewalAt', 'renewalDue', 'LocalcertError', 'isLocalcertError', 'DEFAULT_ACME_PORT']))
     expect(out.terminal).toEqual([])

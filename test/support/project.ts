@@ -19,16 +19,17 @@ function packOnce(): Promise<string> {
   return packed
 }
 
-/** Links every package of `from` into `to` unless `to` has it already (the first source wins). */
-function linkPackages(from: string, to: string): void {
+/** Links the packages of `from` (those `wanted` keeps, by name) into `to` unless `to` has them already (the first source wins). */
+function linkPackages(from: string, to: string, wanted: (name: string) => boolean = () => true, scope = ''): void {
   if (!existsSync(from)) return
   for (const entry of readdirSync(from)) {
     if (entry === '.bin' || entry === 'localcert' || entry.startsWith('.')) continue
     if (entry.startsWith('@')) {
       mkdirSync(path.join(to, entry), {recursive: true})
-      linkPackages(path.join(from, entry), path.join(to, entry))
+      linkPackages(path.join(from, entry), path.join(to, entry), wanted, `${entry}/`)
       continue
     }
+    if (!wanted(scope + entry)) continue
     const target = path.join(to, entry)
     if (!existsSync(target)) symlinkSync(path.join(from, entry), target)
   }
@@ -51,8 +52,26 @@ export async function scratchProject(options: {frameworks?: boolean} = {}): Prom
     if (!existsSync(path.join(FRAMEWORKS, 'node_modules'))) throw new Error(`${FRAMEWORKS}/node_modules is missing: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
     linkPackages(path.join(FRAMEWORKS, 'node_modules'), modules)
   }
-  linkPackages(path.join(ROOT, 'node_modules'), modules)
+  linkPackages(path.join(ROOT, 'node_modules'), modules, (name) => runtimePackages().has(name))
   return dir
+}
+
+let runtime: Set<string> | undefined
+
+/**
+ * What `npm install localcert` puts in node_modules: localcert's dependencies and theirs (package-lock entries not
+ * marked dev), so a dependency missing from package.json fails here as it would for a user; plus the consumer's own
+ * @types/node, which the types test compiles against.
+ */
+function runtimePackages(): Set<string> {
+  if (runtime) return runtime
+  const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {packages: Record<string, {dev?: boolean}>}
+  runtime = new Set(['@types/node', 'undici-types'])
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    const name = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key)?.[1]
+    if (name && !entry.dev) runtime.add(name)
+  }
+  return runtime
 }
 
 /**
