@@ -132,7 +132,7 @@ describe('localcert cert with a control character in a name', () => {
     const home = path.join(work, 'home')
     const result = await cli(['cert', 'a\tb.localhost'], {home, cwd: work})
     expect(result.code).toBe(1)
-    expect(result.stderr).toBe('localcert: "a\\tb.localhost" is not a valid name: it contains a control character\n  → type the name again without tabs, newlines or spaces (a name copied from a file or a script may carry them)\n')
+    expect(result.stderr).toBe('localcert: "a\\tb.localhost" is not a valid name: it contains a control character\n  → type the name again without tabs, newlines, spaces or invisible characters (a name copied from a file, a web page or a script may carry them)\n')
     expect(existsSync(home)).toBe(false)
     expect(readdirSync(work)).toEqual([])
     const json = await cli(['cert', '--json', 'ok.localhost', 'x\u0085.localhost'], {home, cwd: work})
