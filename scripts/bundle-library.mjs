@@ -3,9 +3,9 @@
 //   file per entry with lazily loaded parts (the ACME server, challenge validation) split into dist/chunks/, and
 //   dependencies left to node_modules, where npm dedupes and updates them. Measured here: importing it costs ~6 ms,
 //   ~60 separate tsc modules ~20 ms.
-// - CommonJS, what `require('localcert')` and `require('localcert/vite')` load: dist/cjs/, one bundle per entry with
-//   its dependencies included, because several ship ESM only (jose, execa, env-paths) and tools with their own
-//   module loader (jest transforms, some config loaders) cannot require ESM. dist/cjs/package.json says
+// - CommonJS, what `require('localcert')` and `require('localcert/vite')` load: dist/cjs/, one bundle per entry that
+//   carries the dependencies shipping ESM only (jose, execa, env-paths) and requires the others, because tools with
+//   their own module loader (jest transforms, some config loaders) cannot require ESM. dist/cjs/package.json says
 //   "commonjs", and the .d.ts files are copied beside the bundles so TypeScript reads them as CommonJS types for
 //   `require` (node16/nodenext resolution).
 import {build} from 'esbuild'
@@ -20,7 +20,7 @@ const ESM_ONLY = ['jose', 'execa', 'env-paths']
 const dist = path.join(root, 'dist')
 const out = path.join(dist, 'cjs')
 /** Public entry points: keep in step with package.json "exports". */
-export const ENTRIES = {index: 'src/index.ts', vite: 'src/api/vite.ts'}
+const ENTRIES = {index: 'src/index.ts', vite: 'src/api/vite.ts'}
 
 const entryPoints = Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(root, file)]))
 await rm(out, {recursive: true, force: true})

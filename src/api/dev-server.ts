@@ -86,7 +86,7 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial, warnings}
     }
   }
-  // the lookups (1 s at most, in parallel) run while the certificate is signed, and only when one is issued
+  // the lookups (1 s at most, in parallel) run while the certificate is signed
   const [leaf, warnings, warningsStamp] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(normalised), resolutionStamp()])
   const entry: CachedLeaf = {
     names: normalised,
@@ -116,7 +116,7 @@ export interface AutoRenewHandle {
  * and swaps it in with `server.setSecureContext`, without a restart. The timer never keeps the process alive.
  * @example const renewal = autoRenew(server, ['app.localhost']); … renewal.stop()
  */
-export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions & {onRenew?: (certificate: HttpsOptions) => void; onError?: (error: unknown) => void} = {}): AutoRenewHandle {
+export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions & {current?: Pick<HttpsOptions, 'notBefore' | 'notAfter'>; onRenew?: (certificate: HttpsOptions) => void; onError?: (error: unknown) => void} = {}): AutoRenewHandle {
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   let failures = 0
@@ -127,7 +127,7 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
     timer = setTimeout(() => void swap(false).catch(retry), Math.min(Math.max(delay, 1_000), 2 ** 31 - 1))
     timer.unref()
   }
-  const schedule = (current: HttpsOptions) => {
+  const schedule = (current: Pick<HttpsOptions, 'notBefore' | 'notAfter'>) => {
     failures = 0
     wake(renewalAt(current.notBefore, current.notAfter).getTime() - Date.now())
   }
@@ -150,6 +150,8 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
       if (timer) clearTimeout(timer)
     },
   }
-  void httpsOptions(names, options).then(schedule, retry)
+  // the certificate the server was started with, when the caller has it, saves reading it back
+  if (options.current) schedule(options.current)
+  else void httpsOptions(names, options).then(schedule, retry)
   return handle
 }

@@ -1,11 +1,11 @@
 import {networkInterfaces} from 'node:os'
 import type {SecureContextOptions} from 'node:tls'
-import {currentAuthority} from '../ca/issue.js'
+import {currentPolicy} from '../ca/issue.js'
 import {parseName, type SubjectName} from '../ca/names.js'
-import {defaultPolicy, isAllowed} from '../ca/policy.js'
+import {isAllowed} from '../ca/policy.js'
 import {inCidr} from '../lib/ip.js'
 import {resolveHome} from '../state/paths.js'
-import {autoRenew, DEV_DEFAULT_DAYS, DEV_DEFAULT_NAMES, httpsOptions, type DevCertOptions} from './dev-server.js'
+import {autoRenew, DEV_DEFAULT_NAMES, httpsOptions, type DevCertOptions, type HttpsOptions} from './dev-server.js'
 
 /** `localcert({…})` in `vite.config`: every option is optional; the plugin works with none. */
 export interface LocalcertViteOptions extends DevCertOptions {
@@ -117,6 +117,7 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
   const {names: extra = [], ...devOptions} = options
   const warnings: string[] = []
   let covered: string[] = []
+  let issued: Pick<HttpsOptions, 'notBefore' | 'notAfter'> | undefined
   const ours = {server: false, preview: false}
   const renewals: Array<ReturnType<typeof autoRenew>> = []
   const keepFresh = (server: ViteServerLike, section: keyof typeof ours) => {
@@ -126,6 +127,7 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
     if (!ours[section] || !httpServer?.setSecureContext) return
     const renewal = autoRenew(httpServer as Parameters<typeof autoRenew>[0], covered, {
       ...devOptions,
+      current: issued,
       onRenew: (fresh) => logger.info(`localcert: renewed the certificate for ${covered.join(', ')} (valid until ${fresh.notAfter.toISOString()})`),
       onError: (error) => logger.warn(`localcert: could not renew the certificate: ${(error as Error).message}`),
     })
@@ -141,11 +143,11 @@ export function localcert(options: LocalcertViteOptions = {}): LocalcertVitePlug
     async config(config) {
       const wanted = viteNames(config, extra)
       const home = await resolveHome(devOptions.home)
-      const policy = (await currentAuthority(home))?.meta.policy ?? defaultPolicy()
-      const checked = signable(wanted, policy)
+      const checked = signable(wanted, await currentPolicy(home))
       warnings.push(...checked.warnings)
       covered = checked.names
-      const {key, cert, warnings: unreachable} = await httpsOptions(covered, {...devOptions, home, days: devOptions.days ?? DEV_DEFAULT_DAYS})
+      const {key, cert, notBefore, notAfter, warnings: unreachable} = await httpsOptions(covered, {...devOptions, home})
+      issued = {notBefore, notAfter}
       warnings.push(...unreachable.map((line) => `localcert: ${line}`))
       const https = {key, cert}
       // vite preview inherits server.https when it has none of its own: a user's server.https covers both

@@ -2,7 +2,7 @@ import {stat} from 'node:fs/promises'
 import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, type CreateOptions} from './authority.js'
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from './leaf.js'
 import {parseNames, type SubjectName} from './names.js'
-import {assertAllowed} from './policy.js'
+import {assertAllowed, defaultPolicy, type NamePolicy} from './policy.js'
 import {recordIssued} from '../state/inventory.js'
 import {caPaths, resolveHome} from '../state/paths.js'
 
@@ -63,6 +63,14 @@ export async function currentAuthority(home: string): Promise<Authority | undefi
   const ca = await loadAuthority(home)
   if (ca) cache.set(home, {ca, stamp})
   return ca
+}
+
+/**
+ * The names this home's CA may sign: its own policy, or the one a CA created now would get (the default).
+ * @example if (!isAllowed(await currentPolicy(home), name)) …
+ */
+export async function currentPolicy(home: string): Promise<NamePolicy> {
+  return (await currentAuthority(home))?.meta.policy ?? defaultPolicy()
 }
 
 /**

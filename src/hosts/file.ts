@@ -6,7 +6,6 @@ import {hostsFilePath} from '../lib/resolve.js'
 import {elevatorPrefix, findElevator, PASSWORD_NEEDED} from '../lib/sudo.js'
 import {randomId, writeError} from '../state/files.js'
 
-
 /** The machine a hosts change runs on: the real one by default, anything overridable for boundary tests. */
 export interface HostsMachine {
   platform: NodeJS.Platform

@@ -1,7 +1,9 @@
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {parseName} from '../ca/names.js'
-import {defaultPolicy, isAllowed} from '../ca/policy.js'
+import {currentPolicy} from '../ca/issue.js'
+import {defaultPolicy, isAllowed, type NamePolicy} from '../ca/policy.js'
+import {resolveHome} from '../state/paths.js'
 import {LocalcertError} from '../errors.js'
 import {withLock} from '../state/lock.js'
 import {parseHosts, withBlock} from './block.js'
@@ -25,17 +27,16 @@ export interface HostsChange {
 
 export const WILDCARD_EXPLANATION = 'a hosts file cannot hold a wildcard. Browsers resolve *.localhost themselves; on Linux, libnss-myhostname (`sudo apt install libnss-myhostname`) resolves *.localhost for every program; for *.test and other wildcards run a local DNS resolver such as dnsmasq with `address=/test/127.0.0.1`'
 
-/** The DNS names a user asked for, checked: no IPs, no wildcards, no emails or URIs (and outside the CA policy only with force). */
-function hostNames(inputs: readonly string[], force: boolean): string[] {
+/** The DNS names a user asked for, checked: no IPs, no wildcards, no emails or URIs (and outside what the CA signs only with force). */
+function hostNames(inputs: readonly string[], force: boolean, policy: NamePolicy): string[] {
   if (inputs.length === 0) throw new LocalcertError('NO_NAMES', 'no names were given', 'pass at least one name, e.g. `localcert hosts add app.localhost`')
-  const policy = defaultPolicy()
   const names: string[] = []
   for (const input of inputs) {
     const name = parseName(input)
     if (name.type !== 'dns') throw new LocalcertError('INVALID_NAME', `${input} is not a host name: the hosts file maps names to addresses`, name.type === 'ip' ? 'an IP address needs no entry; pass names such as app.localhost' : 'pass host names such as app.localhost')
     if (name.value.startsWith('*.')) throw new LocalcertError('INVALID_NAME', `${name.value} is a wildcard: ${WILDCARD_EXPLANATION}`, `add the names you use one by one instead, e.g. \`localcert hosts add ${name.value.replace('*', 'app')}\``)
     if (!force && !isAllowed(policy, name)) {
-      throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside the names localcert signs (localhost, test, internal, home.arpa, local): pointing a public name at this machine hides the real site`, `use a name under .localhost or .test, or add --force if you really mean to shadow ${name.value}`)
+      throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside the names this CA signs (${policy.domains.join(', ')}): pointing a public name at this machine hides the real site`, `use a name under .localhost or .test, or add --force if you really mean to shadow ${name.value}`)
     }
     if (!names.includes(name.value)) names.push(name.value)
   }
@@ -56,8 +57,10 @@ async function plan(machine: HostsMachine, edit: (current: string[], others: str
  * What `localcert hosts add` would change: each name to 127.0.0.1 and ::1 in our block, none twice.
  * @example const change = await planHostsAdd(['app.localhost']); if (change.after !== change.before) await applyHostsChange(change)
  */
-export function planHostsAdd(inputs: readonly string[], options: {force?: boolean; machine?: HostsMachine} = {}): Promise<HostsChange> {
-  const wanted = hostNames(inputs, options.force ?? false)
+export async function planHostsAdd(inputs: readonly string[], options: {force?: boolean; machine?: HostsMachine; home?: string} = {}): Promise<HostsChange> {
+  // the CA's own domains (--allow-domain at creation) need no --force; an unconstrained CA still must not shadow public names
+  const policy = await currentPolicy(await resolveHome(options.home))
+  const wanted = hostNames(inputs, options.force ?? false, policy.constrained ? policy : defaultPolicy())
   return plan(options.machine ?? hostsMachine(), (current, others) => {
     const unchanged = wanted.filter((name) => current.includes(name))
     const elsewhere = wanted.filter((name) => !current.includes(name) && others.includes(name))
@@ -71,7 +74,7 @@ export function planHostsAdd(inputs: readonly string[], options: {force?: boolea
  * @example await applyHostsChange(await planHostsRemove(['app.localhost']))
  */
 export function planHostsRemove(inputs: readonly string[], options: {machine?: HostsMachine} = {}): Promise<HostsChange> {
-  const unwanted = hostNames(inputs, true)
+  const unwanted = hostNames(inputs, true, defaultPolicy())
   return plan(options.machine ?? hostsMachine(), (current) => ({
     names: current.filter((name) => !unwanted.includes(name)),
     added: [],

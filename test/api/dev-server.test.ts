@@ -112,6 +112,18 @@ describe('the Node API for dev servers', () => {
     }
   })
 
+  it('autoRenew given the certificate the server started with schedules from it and reads nothing at start', async () => {
+    const blocker = path.join(tempDir(), 'blocker')
+    writeFileSync(blocker, 'a file where the home directory should go')
+    const errors: unknown[] = []
+    const now = Date.now()
+    // a home that cannot be read: any httpsOptions call at start would fail and be reported
+    const renewal = autoRenew({setSecureContext: () => undefined}, ['app.localhost'], {home: path.join(blocker, 'home'), current: {notBefore: new Date(now), notAfter: new Date(now + 7 * 86_400_000)}, onError: (error) => errors.push(error)})
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    renewal.stop()
+    expect(errors).toEqual([])
+  })
+
   it('autoRenew tries again after a failed renewal (1 min, then longer) instead of giving up for the session', async () => {
     const dir = tempDir()
     const blocker = path.join(dir, 'blocker')

@@ -115,10 +115,20 @@ describe('localcert hosts on a hosts file of its own (LOCALCERT_HOSTS_FILE)', ()
     const hosts = hostsFile(DEBIAN)
     const refused = await hosts.run('add', 'example.com')
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/example\.com is outside the names localcert signs.*\n\s+→ .*--force/)
+    expect(refused.stderr).toMatch(/example\.com is outside the names this CA signs.*\n\s+→ .*--force/)
     expect(hosts.read()).toBe(DEBIAN)
     expect((await hosts.run('add', '--force', 'example.com')).code).toBe(0)
     expect(hosts.read()).toContain('127.0.0.1 example.com\n')
+  })
+
+  it('takes a domain the CA was created with (--allow-domain) without --force, but still refuses other public names', async () => {
+    const hosts = hostsFile(DEBIAN)
+    expect((await cli(['setup', '--no-trust', '--allow-domain', 'dev.example.com'], {home: path.join(hosts.dir, 'home')})).code).toBe(0)
+    const allowed = await hosts.run('add', 'app.dev.example.com')
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(hosts.read()).toContain('127.0.0.1 app.dev.example.com\n')
+    const refused = await hosts.run('add', 'example.com')
+    expect(refused.stderr).toMatch(/outside the names this CA signs \(localhost, test, internal, home\.arpa, local, dev\.example\.com\)/)
   })
 
   it('says which names it did not add when asked to remove them', async () => {
