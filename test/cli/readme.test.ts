@@ -1,10 +1,9 @@
-import {execFileSync, spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
-import https from 'node:https'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {onCleanup, ROOT, sh, tempDir} from '../support/env.js'
-import {scratchProject} from '../support/project.js'
+import {fetchTrusting, startDevServer} from '../support/dev-server.js'
+import {ROOT, sh, tempDir} from '../support/env.js'
+import {linkBins, scratchProject} from '../support/project.js'
 import {readmeBlocks, shellCommands, withoutComment, type ReadmeBlock} from '../support/readme.js'
 import {hasTools} from '../support/tools.js'
 import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
@@ -38,6 +37,7 @@ const CERTBOT_DIRS = '--config-dir .certbot/config --work-dir .certbot/work --lo
 
 /** Long-running commands: started, checked to be serving, stopped. */
 const SERVES = /^localcert serve\b/
+const DIRECTORY_URL = /https:\/\/\S+\/directory/
 
 /** Blocks that need another program running, as the README says ("Then, in another shell"). */
 const NEEDS_SERVE = (block: ReadmeBlock) => block.text.includes('$ACME_DIRECTORY_URL')
@@ -50,8 +50,9 @@ interface Outcome {
 }
 
 let project: string
-let bin: string
 let env: NodeJS.ProcessEnv
+/** Where localcert keeps its state for a user with this HOME and no LOCALCERT_HOME: the default a new user gets. */
+let localcertHome: string
 let before = ''
 let release: (() => Promise<void>) | undefined
 
@@ -59,7 +60,7 @@ let release: (() => Promise<void>) | undefined
 async function runLine(command: string): Promise<{code: number; output: string}> {
   const state = path.join(project, '.readme-env.sh')
   if (/\|\s*source\s*$/.test(command)) {
-    const result = await sh('fish', ['-c', `${command}; and echo "NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"`], {cwd: project, env})
+    const result = await sh('fish', ['-c', command], {cwd: project, env})
     return {code: result.code, output: result.stdout + result.stderr}
   }
   const script = `set -eo pipefail\n[ -f ${state} ] && . ${state}\n${command}\nexport -p > ${state}\n`
@@ -67,35 +68,13 @@ async function runLine(command: string): Promise<{code: number; output: string}>
   return {code: result.code, output: result.stdout + result.stderr}
 }
 
-/** Starts a long-running command, waits until it serves (its directory answers), and stops it. */
+/** Starts a long-running command, waits until it serves (its directory answers), and returns how to stop it. */
 async function startServe(command: string): Promise<() => Promise<void>> {
-  const child = spawn('bash', ['-c', `exec ${command}`], {cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  const stop = async () => {
-    if (child.exitCode !== null) return
-    const gone = new Promise((resolve) => child.once('exit', resolve))
-    process.kill(-child.pid!, 'SIGTERM')
-    await gone
-  }
-  onCleanup(() => stop().catch(() => undefined))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`\`${command}\` did not start serving in 30 s:\n${output}`)), 30_000)
-    const check = () => {
-      if (/https:\/\/\S+\/directory/.test(output)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    child.stdout!.on('data', check)
-    child.stderr!.on('data', check)
-    child.once('exit', (code) => reject(new Error(`\`${command}\` exited with ${code}:\n${output}`)))
-  })
-  const url = /https:\/\/\S+\/directory/.exec(output)![0].replace(/[",]+$/, '')
-  const directory = await sh('curl', ['-sf', '--cacert', path.join(env.LOCALCERT_HOME!, 'ca', 'root.pem'), url.replace('//localhost:', '//127.0.0.1:'), '--connect-to', `localhost::127.0.0.1:`])
+  const server = await startDevServer('bash', ['-c', `exec ${command}`], {cwd: project, env, readyWhen: DIRECTORY_URL, timeoutMs: 30_000})
+  const url = DIRECTORY_URL.exec(server.output())![0].replace(/[",]+$/, '')
+  const directory = await sh('curl', ['-sf', '--cacert', path.join(localcertHome, 'ca', 'root.pem'), '--connect-to', 'localhost::127.0.0.1:', url])
   if (directory.code !== 0 || !directory.stdout.includes('newOrder')) throw new Error(`\`${command}\` printed ${url}, which does not answer a directory: ${directory.stderr}`)
-  return stop
+  return server.stop
 }
 
 /** What a user has at hand before the README asks for it: a CSR and a team root to trust. */
@@ -113,22 +92,18 @@ describe.skipIf(!runsAsRoot('README walk-through') || !hasTools('README walk-thr
     release = await holdSystemTrust()
     before = snapshotSystemTrust()
     project = await scratchProject()
-    bin = path.join(project, 'node_modules', '.bin')
-    mkdirSync(bin, {recursive: true})
     // what npm does for a package's "bin": the command on PATH (global install) and for npx (local install)
-    symlinkSync('../localcert/bin/run.js', path.join(bin, 'localcert'))
-    chmodSync(path.join(project, 'node_modules', 'localcert', 'bin', 'run.js'), 0o755)
-    const dir = tempDir('localcert-readme-')
-    const home = path.join(dir, 'home')
-    mkdirSync(home)
-    env = {HOME: home, LOCALCERT_HOME: path.join(dir, 'localcert'), PATH: `${bin}:${process.env.PATH}`, XDG_DATA_HOME: '', XDG_CONFIG_HOME: '', NO_COLOR: '1', CI: process.env.CI ?? ''}
+    linkBins(project, ['localcert'])
+    const home = tempDir('localcert-readme-home-')
+    localcertHome = path.join(home, '.local', 'share', 'localcert')
+    env = {HOME: home, LOCALCERT_HOME: undefined, PATH: `${path.join(project, 'node_modules', '.bin')}:${process.env.PATH}`, XDG_DATA_HOME: undefined, XDG_CONFIG_HOME: undefined, NO_COLOR: '1'}
     await userFiles(project)
   })
 
   afterAll(async () => {
     try {
       // whatever happened above, leave the machine as it was
-      if (env && existsSync(env.LOCALCERT_HOME!)) await sh('localcert', ['uninstall', '--yes', '--force'], {cwd: project, env})
+      if (env && existsSync(localcertHome)) await sh('localcert', ['uninstall', '--yes', '--force'], {cwd: project, env})
       if (before) expect(snapshotSystemTrust()).toBe(before)
     } finally {
       await release?.()
@@ -166,7 +141,7 @@ describe.skipIf(!runsAsRoot('README walk-through') || !hasTools('README walk-thr
     for (const file of ['app.localhost+4.pem', 'app.localhost+4-key.pem', 'app.pem', 'app.localhost.p12', 'tls.crt', 'tls.key', '.certbot/config/live/app.localhost/fullchain.pem', '.lego/certificates/app.localhost.crt']) {
       expect(existsSync(path.join(project, file)), file).toBe(true)
     }
-    expect(existsSync(env.LOCALCERT_HOME!), 'uninstall removed the CA').toBe(false)
+    expect(existsSync(localcertHome), 'uninstall removed the CA').toBe(false)
   }, 600_000)
 
   it('lists only lines the README has', () => {
@@ -174,7 +149,6 @@ describe.skipIf(!runsAsRoot('README walk-through') || !hasTools('README walk-thr
     expect([...Object.keys(NOT_HERE), ...Object.keys(RUN_AS)].filter((command) => !lines.has(command))).toEqual([])
   })
 })
-
 
 /** Makes any `.listen(port)` of a snippet take a free port instead and report it, so snippets run as pasted, side by side. */
 const ANY_PORT = `
@@ -199,32 +173,23 @@ describe('the README’s Node snippets', () => {
     const {code} = await transform(block.text, {loader: 'ts', format: 'esm', target: 'node20'})
     writeFileSync(path.join(project, 'snippet.mjs'), code)
     writeFileSync(path.join(project, 'any-port.mjs'), ANY_PORT)
-    const child = spawn(process.execPath, ['--import', './any-port.mjs', 'snippet.mjs'], {cwd: project, env: {...process.env, LOCALCERT_HOME: home}, stdio: ['ignore', 'pipe', 'pipe']})
-    onCleanup(() => child.kill('SIGKILL'))
-    let output = ''
-    const port = await new Promise<number>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk
-        const listening = /LISTENING (\d+)/.exec(output)
-        if (listening) resolve(Number(listening[1]))
-      }
-      child.stdout!.on('data', onData)
-      child.stderr!.on('data', onData)
-      child.once('exit', (exit) => reject(new Error(`the snippet exited with ${exit} before listening:\n${output}`)))
-    })
+    const snippet = await startDevServer(process.execPath, ['--import', './any-port.mjs', 'snippet.mjs'], {cwd: project, env: {LOCALCERT_HOME: home}, readyWhen: /LISTENING \d+/})
+    const port = Number(/LISTENING (\d+)/.exec(snippet.output())![1])
     const root = readFileSync(path.join(home, 'ca', 'root.pem'), 'utf8')
-    const answer = await new Promise<{status: number; body: string}>((resolve, reject) => {
-      https.get({host: '127.0.0.1', port, servername: 'app.localhost', ca: root, agent: false}, (response) => {
-        let body = ''
-        response.on('data', (chunk) => (body += chunk)).on('end', () => resolve({status: response.statusCode!, body}))
-      }).on('error', reject)
-    })
+    const answer = await fetchTrusting(`https://127.0.0.1:${port}/`, root, {servername: 'app.localhost'})
     expect(answer.status).toBe(200)
     expect(answer.body).not.toBe('')
+    await snippet.stop()
   })
 
   it('every marked block is found by a test', () => {
-    const tests = execFileSync('grep', ['-rlF', '--include=*.ts', '--exclude-dir=node_modules', '', path.join(ROOT, 'test')], {encoding: 'utf8'}).split('\n').filter(Boolean).map((file) => readFileSync(file, 'utf8')).join('\n')
+    // every test source, skipping the fixture project's node_modules (hundreds of MB)
+    const sources = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(full)
+      return entry.name.endsWith('.ts') ? [full] : []
+    })
+    const tests = sources(path.join(ROOT, 'test')).map((file) => readFileSync(file, 'utf8')).join('\n')
     const orphans = readmeBlocks().filter((block) => {
       const name = block.marker?.replace(/^recipe: /, '')
       return name && ![`readmeRecipe('${name}')`, `startRecipe('${name}'`, `readmeBlock('${block.marker}')`].some((call) => tests.includes(call))
