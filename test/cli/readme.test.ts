@@ -54,6 +54,7 @@ let env: NodeJS.ProcessEnv
 /** Where localcert keeps its state for a user with this HOME and no LOCALCERT_HOME: the default a new user gets. */
 let localcertHome: string
 let before = ''
+let hostsBefore: Buffer | undefined
 let release: (() => Promise<void>) | undefined
 
 /** Runs one README command in bash (fish for `| source`), carrying exported variables from one command to the next. */
@@ -91,6 +92,7 @@ describe.skipIf(!runsAsRoot('README walk-through') || !hasTools('README walk-thr
   beforeAll(async () => {
     release = await holdSystemTrust()
     before = snapshotSystemTrust()
+    hostsBefore = readFileSync('/etc/hosts')
     project = await scratchProject()
     // what npm does for a package's "bin": the command on PATH (global install) and for npx (local install)
     linkBins(project, ['localcert'])
@@ -105,6 +107,8 @@ describe.skipIf(!runsAsRoot('README walk-through') || !hasTools('README walk-thr
       // whatever happened above, leave the machine as it was
       if (env && existsSync(localcertHome)) await sh('localcert', ['uninstall', '--yes', '--force'], {cwd: project, env})
       if (before) expect(snapshotSystemTrust()).toBe(before)
+      // `localcert hosts add` ran for real; the README's uninstall takes the block out again
+      if (hostsBefore) expect(readFileSync('/etc/hosts').equals(hostsBefore), '/etc/hosts is as it was').toBe(true)
     } finally {
       await release?.()
     }

@@ -6,14 +6,16 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {cli, sh, tempDir} from '../support/env.js'
 import {isRoot} from '../support/tools.js'
+import {holdSystemTrust} from '../trust/support/real.js'
 
 const HOSTS = '/etc/hosts'
 // CI runs as root, so there this never skips
 const skip = !isRoot() && process.env.CI !== 'true'
 
 describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
-  const original = skip ? '' : readFileSync(HOSTS, 'latin1')
-  const mode = skip ? 0 : statSync(HOSTS).mode
+  let original = ''
+  let mode = 0
+  let release: (() => Promise<void>) | undefined
   const id = randomBytes(4).toString('hex')
   const names = [`lc-test-${id}.localhost`, `lc-${id}.test`]
   const work = tempDir('localcert-real-hosts-')
@@ -22,6 +24,10 @@ describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
   let port = 0
 
   beforeAll(async () => {
+    // the README walk-through edits /etc/hosts too: one file at a time changes the machine
+    release = await holdSystemTrust()
+    original = readFileSync(HOSTS, 'latin1')
+    mode = statSync(HOSTS).mode
     server = createServer((_request, response) => response.end('reached localcert test server\n'))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as {port: number}).port
@@ -29,8 +35,9 @@ describe.skipIf(skip)('localcert hosts on the real /etc/hosts (root)', () => {
 
   afterAll(async () => {
     // whatever happened above, /etc/hosts goes back to the bytes it had
-    if (readFileSync(HOSTS, 'latin1') !== original) writeFileSync(HOSTS, original, 'latin1')
+    if (original && readFileSync(HOSTS, 'latin1') !== original) writeFileSync(HOSTS, original, 'latin1')
     await new Promise((resolve) => server?.close(resolve))
+    await release?.()
   })
 
   it('makes the names resolve to loopback for Node, Python, curl and Java, and remove restores the file byte for byte', async () => {

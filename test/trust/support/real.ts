@@ -56,7 +56,7 @@ export function snapshotSystemTrust(): string {
 }
 
 /**
- * Holds the machine's trust stores for one test file (a lock every test that changes the system store takes, across
+ * Holds the machine's trust stores and /etc/hosts for one test file (a lock every test that changes them takes, across
  * vitest workers and runs): two files installing and removing roots at once would each see the other's root in
  * their snapshot, and update-ca-certificates must not run twice at once. Resolves to the release function.
  * @example const release = await holdSystemTrust(); try { … } finally { await release() }
