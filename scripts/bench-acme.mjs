@@ -20,6 +20,7 @@ import {parseArgs} from 'node:util'
 import acmeModule from 'acme-client'
 import {buildCsr, csrKey} from './peers/csr.mjs'
 import {startPebble} from './peers/pebble.mjs'
+import {percentile} from './bench-stats.mjs'
 
 const acme = acmeModule.default ?? acmeModule
 const acmeClientVersion = createRequire(import.meta.url)('acme-client/package.json').version
@@ -45,8 +46,6 @@ function packageRoot(from) {
 }
 const root = packageRoot(path.dirname(fileURLToPath(import.meta.url)))
 const work = mkdtempSync(path.join(tmpdir(), 'localcert-bench-acme-'))
-const sortNumbers = (xs) => [...xs].sort((a, b) => a - b)
-const percentile = (xs, p) => sortNumbers(xs)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 const now = () => Number(process.hrtime.bigint()) / 1e6
 
 /** `localcert serve` as its own process (as users run it), on a free loopback port, rate limits off. */

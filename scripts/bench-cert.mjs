@@ -6,6 +6,7 @@ import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {has, median, percentile as pct} from './bench-stats.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const rounds = Number(process.argv[2] ?? 15)
@@ -16,9 +17,6 @@ mkdirSync(caroot)
 const names = ['app.localhost', '*.app.localhost', 'localhost', '127.0.0.1', '::1']
 const bin = path.join(root, 'bin', 'run.js')
 
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 
 function time(command, args, env) {
   const start = process.hrtime.bigint()

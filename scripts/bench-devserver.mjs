@@ -7,6 +7,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {has, median, percentile as pct} from './bench-stats.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const rounds = Number(process.argv[2] ?? 15)
@@ -15,9 +16,6 @@ const home = path.join(work, 'home')
 const caroot = path.join(work, 'mkcert')
 mkdirSync(caroot)
 const names = ['localhost', '127.0.0.1', '::1']
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
 
 // each program prints the milliseconds from just before loading its certificate code to 'listening'
 const listen = `const server = https.createServer(options, (q, s) => s.end('ok')).listen(0, '127.0.0.1', () => { console.log(performance.now() - t0); server.close() })`
