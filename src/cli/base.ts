@@ -20,6 +20,11 @@ export abstract class BaseCommand extends Command {
     else human()
   }
 
+  /** The names of a command that takes any number of them (strict = false): oclif leaves the global --json among them. */
+  protected names(argv: unknown[]): string[] {
+    return (argv as string[]).filter((arg) => arg !== '--json')
+  }
+
   /** Human notes go to stderr, so stdout stays clean for pipes. */
   protected note(message: string): void {
     process.stderr.write(message + '\n')

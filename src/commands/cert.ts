@@ -32,7 +32,7 @@ export default class Cert extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Cert)
-    const names = (argv as string[]).filter((arg) => arg !== '--json')
+    const names = this.names(argv)
     const {parseCsr} = await import('../ca/leaf.js')
     const {parseNames} = await import('../ca/names.js')
     const {issueParsed} = await import('../ca/issue.js')

@@ -15,7 +15,7 @@ export default class HostsAdd extends BaseCommand {
     const {argv, flags} = await this.parse(HostsAdd)
     const {planHostsAdd} = await import('../../hosts/manage.js')
     const {confirmAndApply} = await import('../../cli/hosts-change.js')
-    const change = await planHostsAdd((argv as string[]).filter((arg) => arg !== '--json'), {force: flags.force})
+    const change = await planHostsAdd(this.names(argv), {force: flags.force})
     const written = await confirmAndApply(change, {yes: flags.yes, log: (line) => this.note(line)})
     const summary = {file: change.file, added: written ? change.added : [], alreadyPresent: change.unchanged, elsewhere: change.elsewhere, written: written && change.after !== change.before}
     this.output(summary, () => {

@@ -14,7 +14,7 @@ export default class HostsRemove extends BaseCommand {
     const {argv, flags} = await this.parse(HostsRemove)
     const {planHostsRemove} = await import('../../hosts/manage.js')
     const {confirmAndApply} = await import('../../cli/hosts-change.js')
-    const change = await planHostsRemove((argv as string[]).filter((arg) => arg !== '--json'))
+    const change = await planHostsRemove(this.names(argv))
     const written = await confirmAndApply(change, {yes: flags.yes, log: (line) => this.note(line)})
     const summary = {file: change.file, removed: written ? change.removed : [], notInBlock: change.unchanged, written: written && change.after !== change.before}
     this.output(summary, () => {
