@@ -19,7 +19,10 @@ export function outputWidth(stream: NodeJS.WriteStream): number {
 function wrap(first: string, text: string, width: number, indent: number): string[] {
   const lines: string[] = []
   let line = first
-  for (const word of text.split(' ')) {
+  const room = width - indent
+  for (const long of text.split(' ')) {
+    // a path too long for any line keeps its start and its end
+    const word = long.length > room ? `${long.slice(0, Math.floor(room / 2) - 1)}…${long.slice(long.length - Math.ceil(room / 2))}` : long
     if (line.length + word.length + 1 > width && line.trim().length > indent) {
       lines.push(line.trimEnd())
       line = ' '.repeat(indent)
