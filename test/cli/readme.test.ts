@@ -26,11 +26,16 @@ const NOT_HERE: Record<string, string> = {
   'npm ci': 'the repository’s own install (needs the registry): .ci/run does it before this suite',
   'npm test': 'this suite',
   'npm run bench': 'the benchmark: minutes of load, never part of the suite',
+  'localcert doctor --browser': 'opens the desktop browser, which this machine has none of: test/cli/doctor-browser.test.ts runs it with headless Chromium as $BROWSER',
 }
 
 /** Lines run with a change a non-interactive run needs, and why. */
 const RUN_AS: Record<string, {command: string; why: string}> = {
   'localcert uninstall': {command: 'localcert uninstall --yes', why: 'asks first on a terminal; the README says --yes without one'},
+  // exit code 1 is doctor's answer (here: the walk-through's own state, e.g. api.test issued above and not in the hosts file); anything else is a crash
+  'localcert doctor': {command: 'localcert doctor || [ $? -eq 1 ]', why: 'exits 1 when a check fails, which the walk-through causes on purpose'},
+  'localcert doctor --json': {command: `localcert doctor --json > doctor.json || [ $? -eq 1 ]; node -e 'JSON.parse(require("fs").readFileSync("doctor.json", "utf8")).checks.length || process.exit(2)'`, why: 'exits 1 when a check fails; its JSON must parse and hold the checks'},
+  'localcert doctor --no-system --stores nss,runtimes': {command: 'localcert doctor --no-system --stores nss,runtimes || [ $? -eq 1 ]', why: 'exits 1 when a check fails, which the walk-through causes on purpose'},
 }
 /** certbot as root keeps its state in /etc/letsencrypt and /var/lib, /var/log: the walk-through keeps it in the project. */
 const CERTBOT_DIRS = '--config-dir .certbot/config --work-dir .certbot/work --logs-dir .certbot/logs'
