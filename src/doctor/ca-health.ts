@@ -10,7 +10,7 @@ import {DAY_MS, fail, ok, warn, when, type Check} from './check.js'
 /** A root this close to its end gets a warning, so the rotation happens before anything stops working. */
 const ROOT_WARN_DAYS = 180
 /** Files that hold private keys or secrets, which must be 0600: PEM keys, PKCS#12 bundles, the EAB key, the dev-server cache. */
-const SECRET_FILE = /(^|-)key\.pem$|\.p12$|^eab\.json$/
+const SECRET_FILE = /(^|[/-])key\.pem$|\.p12$|(^|\/)eab\.json$|^dev\/[^/]+\.json$/
 /** An issuance stamped this far in the future means the clock went back since. */
 const CLOCK_TOLERANCE_MS = 5 * 60_000
 
@@ -37,13 +37,14 @@ export function lifetimeChecks(meta: CaMeta, now = Date.now()): Check[] {
   return [root, intermediate]
 }
 
-async function walk(dir: string, depth: number): Promise<string[]> {
+/** The secret files under `home` (SECRET_FILE matches their path inside it, with forward slashes). */
+async function secretFiles(home: string, dir = home, depth = 3): Promise<string[]> {
   const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
   const found: string[] = []
   for (const entry of entries) {
     const full = path.join(dir, entry.name)
-    if (entry.isDirectory() && depth > 0) found.push(...(await walk(full, depth - 1)))
-    else if (entry.isFile() && SECRET_FILE.test(entry.name)) found.push(full)
+    if (entry.isDirectory() && depth > 0) found.push(...(await secretFiles(home, full, depth - 1)))
+    else if (entry.isFile() && SECRET_FILE.test(path.relative(home, full).split(path.sep).join('/'))) found.push(full)
   }
   return found
 }
@@ -58,7 +59,7 @@ const openToOthers = async (file: string) => ((await stat(file).catch(() => unde
 export async function keyChecks(home: string, platform: NodeJS.Platform = process.platform): Promise<Check[]> {
   const checks = [warn('keys.protection', 'key protection: file — no credential store: the CA keys are unencrypted PEM files, safe only while their modes are 0600', undefined)]
   if (platform === 'win32') return checks
-  const secrets = await walk(home, 3)
+  const secrets = await secretFiles(home)
   const loose: string[] = []
   for (const file of secrets) if (await openToOthers(file)) loose.push(file)
   checks.push(loose.length ? fail('keys.modes', `${loose.length} key file${loose.length === 1 ? '' : 's'} readable by others: ${loose.join(', ')}`, `chmod 600 ${loose.map(quoteArg).join(' ')}`) : ok('keys.modes', `${secrets.length} key file${secrets.length === 1 ? '' : 's'}, each 0600`))

@@ -13,9 +13,6 @@ export interface RuntimeEnvOptions {
   platform?: NodeJS.Platform
 }
 
-/** Variables that add to a runtime's own list of public roots; the others replace the system bundle. */
-const ADDING = new Set(['NODE_EXTRA_CA_CERTS', 'DENO_CERT'])
-
 /** A CA a variable of the user's names (a corporate proxy's root), which the files `localcert env` writes must keep. */
 interface NamedCa {
   fingerprint: string
@@ -75,8 +72,12 @@ export async function runtimeEnvChecks(root: TrustRoot, options: RuntimeEnvOptio
   const env = options.env ?? process.env
   const platform = options.platform ?? process.platform
   const fix = envCommand(env, platform)
-  const names = Object.keys(runtimeVariables(options.localcertHome, platform))
-  const ours = new Set(Object.values(runtimePaths(options.localcertHome)).filter((value): value is string => typeof value === 'string').map((file) => path.resolve(file)))
+  const variables = runtimeVariables(options.localcertHome, platform)
+  const names = Object.keys(variables)
+  const files = runtimePaths(options.localcertHome)
+  const ours = new Set([files.rootsPem, files.bundle].map((file) => path.resolve(file)))
+  // what `localcert env` points at roots.pem adds to a runtime's own public roots (NODE_EXTRA_CA_CERTS); the rest replace them
+  const adding = new Set(names.filter((name) => variables[name] === files.rootsPem))
   const nodeRoots = fingerprintsIn(rootCertificates.join('\n'))
   const unset = names.filter((name) => !env[name])
   const read = await Promise.all(names.filter((name) => env[name]).map((name) => readVariable(name, path.resolve(env[name]!))))
@@ -86,7 +87,7 @@ export async function runtimeEnvChecks(root: TrustRoot, options: RuntimeEnvOptio
   const replaced = new Map<string, NamedCa>()
   for (const variable of read) {
     if (ours.has(variable.file)) continue
-    if (ADDING.has(variable.name)) collect(extras, variable.cas, nodeRoots)
+    if (adding.has(variable.name)) collect(extras, variable.cas, nodeRoots)
     else collect(replaced, variable.cas, new Set())
   }
   const checks: Check[] = []
@@ -97,7 +98,7 @@ export async function runtimeEnvChecks(root: TrustRoot, options: RuntimeEnvOptio
       checks.push(fail(id, `points at ${variable.file}, which cannot be read`, fix, variable.file))
       continue
     }
-    const wanted = [...extras.values(), ...(ADDING.has(variable.name) ? [] : [...replaced.values()].filter((ca) => !extras.has(ca.fingerprint)))]
+    const wanted = [...extras.values(), ...(adding.has(variable.name) ? [] : [...replaced.values()].filter((ca) => !extras.has(ca.fingerprint)))]
     const dropped = wanted.filter((ca) => !held.has(ca.fingerprint))
     const kept = [...extras.values()].filter((ca) => held.has(ca.fingerprint))
     const keeps = kept.length ? `; keeps your CA${kept.length > 1 ? 's' : ''} ${listed(kept)}` : ''
