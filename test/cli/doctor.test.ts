@@ -101,6 +101,12 @@ describe.skipIf(!hasTools('localcert doctor', 'certutil', 'openssl'))('localcert
     expect(result.stdout).toContain('To fix:\n')
     expect(result.stdout).toMatch(/^ {2}! localcert serve {3}\(acme\.endpoint\)$/m)
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^No problem found \(\d+ warnings?\)\.$/)
+
+    // FORCE_COLOR colours the marks even into a pipe; NO_COLOR wins over it
+    const forced = await cli(['doctor', '--stores', 'nss,runtimes'], {home, cwd: dir, env: {...baseEnv(), FORCE_COLOR: '1', NO_COLOR: ''}})
+    expect(forced.stdout).toMatch(/^\u001b\[32m✓\u001b\[39m trust\.nss /m)
+    const plain = await cli(['doctor', '--stores', 'nss,runtimes'], {home, cwd: dir, env: {...baseEnv(), FORCE_COLOR: '1', NO_COLOR: '1'}})
+    expect(plain.stdout).not.toMatch(/\u001b\[/)
   })
 
   it('a store that no longer trusts the root is a failure with `localcert trust install --stores nss`, exit code 1; an old localcert root still trusted is a warning with its `trust uninstall --fingerprint`', async () => {
