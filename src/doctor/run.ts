@@ -1,4 +1,5 @@
 import {readMeta} from '../ca/authority.js'
+import {isLocalcertError} from '../errors.js'
 import {caPaths} from '../state/paths.js'
 import {loadTrustRoot, type TrustRunOptions} from '../trust/everywhere.js'
 import {clockChecks, keyChecks, lifetimeChecks} from './ca-health.js'
@@ -25,9 +26,16 @@ export interface DoctorOptions {
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const {home} = options
-  const meta = await readMeta(caPaths(home))
-  if (!meta) return report([fail('ca', `there is no CA in ${home}`, 'localcert setup')])
-  const root = await loadTrustRoot({home})
+  let meta, root
+  try {
+    meta = await readMeta(caPaths(home))
+    if (!meta) return report([fail('ca', `there is no CA in ${home}`, 'localcert setup')])
+    root = await loadTrustRoot({home})
+  } catch (error) {
+    // a CA that cannot be read is doctor's finding, not its failure
+    if (!isLocalcertError(error)) throw error
+    return report([fail('ca', error.message, error.hint)])
+  }
   const groups = await Promise.all([
     guarded('trust', () => trustChecks(root, {...options.trust, localcertHome: home})),
     guarded('env', () => runtimeEnvChecks(root, {localcertHome: home, ...(options.env ? {env: options.env} : {})})),

@@ -227,4 +227,14 @@ describe.skipIf(!hasTools('localcert doctor', 'certutil', 'openssl'))('localcert
     expect(result.code).toBe(1)
     expect(JSON.parse(result.stdout)).toEqual({checks: [{id: 'ca', status: 'fail', found: `there is no CA in ${path.join(dir, 'nothing-here')}`, fix: 'localcert setup'}], ok: false})
   })
+
+  it('a CA whose ca.json cannot be read: one failure with what to do, not a crash', async () => {
+    const broken = path.join(dir, 'broken')
+    expect((await cli(['setup', '--no-trust'], {home: broken, cwd: dir})).code).toBe(0)
+    writeFileSync(path.join(broken, 'ca', 'ca.json'), 'not json')
+    const result = await cli(['doctor'], {home: broken, cwd: dir})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^✗ ca +.*ca\.json cannot be parsed/m)
+    expect(result.stdout).toContain('localcert uninstall --yes')
+  })
 })
