@@ -14,27 +14,28 @@ const SECRET_FILE = /(^|[/-])key\.pem$|\.p12$|(^|\/)eab\.json$|^dev\/[^/]+\.json
 /** An issuance stamped this far in the future means the clock went back since. */
 const CLOCK_TOLERANCE_MS = 5 * 60_000
 
+function rootCheck(meta: CaMeta, now: number): Check {
+  const end = Date.parse(meta.root.notAfter)
+  if (end <= now) return fail('ca.root', `the root expired ${when(meta.root.notAfter, now)}: no client accepts its certificates`, 'localcert rotate --root')
+  if (end - now < ROOT_WARN_DAYS * DAY_MS) return warn('ca.root', `the root ends ${when(meta.root.notAfter, now)}`, 'localcert rotate --root')
+  return ok('ca.root', `the root is valid until ${when(meta.root.notAfter, now)}`)
+}
+
+function intermediateCheck(meta: CaMeta, now: number): Check {
+  const ends = when(meta.intermediate.notAfter, now)
+  const renewsAt = renewalAt(meta.intermediate.notBefore, meta.intermediate.notAfter).toISOString()
+  if (Date.parse(meta.root.notAfter) <= now) return fail('ca.intermediate', `the intermediate ended ${ends}, and none can outlive the expired root`, 'localcert rotate --root')
+  if (Date.parse(meta.intermediate.notAfter) <= now) return warn('ca.intermediate', `the intermediate expired ${ends}; the next certificate issued renews it`, 'localcert rotate')
+  if (Date.parse(renewsAt) <= now) return ok('ca.intermediate', `the intermediate ends ${ends}; a third of its life is left, so the next certificate issued renews it`)
+  return ok('ca.intermediate', `the intermediate is valid until ${ends}, renewed automatically after ${renewsAt.slice(0, 10)}`)
+}
+
 /**
  * The root's and the intermediate's remaining life (the intermediate renews itself once a third is left).
  * @example const checks = lifetimeChecks(meta)
  */
 export function lifetimeChecks(meta: CaMeta, now = Date.now()): Check[] {
-  const rootEnd = Date.parse(meta.root.notAfter)
-  const root =
-    rootEnd <= now
-      ? fail('ca.root', `the root expired ${when(meta.root.notAfter, now)}: no client accepts its certificates`, 'localcert rotate --root')
-      : rootEnd - now < ROOT_WARN_DAYS * DAY_MS
-        ? warn('ca.root', `the root ends ${when(meta.root.notAfter, now)}`, 'localcert rotate --root')
-        : ok('ca.root', `the root is valid until ${when(meta.root.notAfter, now)}`)
-  const interEnd = Date.parse(meta.intermediate.notAfter)
-  const renewsAt = renewalAt(meta.intermediate.notBefore, meta.intermediate.notAfter).toISOString()
-  const intermediate =
-    interEnd <= now
-      ? warn('ca.intermediate', `the intermediate expired ${when(meta.intermediate.notAfter, now)}; the next certificate issued renews it`, 'localcert rotate')
-      : Date.parse(renewsAt) <= now
-        ? ok('ca.intermediate', `the intermediate ends ${when(meta.intermediate.notAfter, now)}; a third of its life is left, so the next certificate issued renews it`)
-        : ok('ca.intermediate', `the intermediate is valid until ${when(meta.intermediate.notAfter, now)}, renewed automatically after ${renewsAt.slice(0, 10)}`)
-  return [root, intermediate]
+  return [rootCheck(meta, now), intermediateCheck(meta, now)]
 }
 
 /** The secret files under `home` (SECRET_FILE matches their path inside it, with forward slashes). */

@@ -238,3 +238,24 @@ describe.skipIf(!hasTools('localcert doctor', 'certutil', 'openssl'))('localcert
     expect(result.stdout).toContain('localcert uninstall --yes')
   })
 })
+
+describe("doctor's lifetime checks on a real CA, seen from later moments", () => {
+  it('the intermediate past its renewal point is information (it renews itself); an expired root fails with `localcert rotate --root`', async () => {
+    const {openAuthority} = await import('../../src/ca/authority.js')
+    const {lifetimeChecks} = await import('../../src/doctor/ca-health.js')
+    const {meta} = await openAuthority(path.join(tempDir('localcert-doctor-life-'), 'localcert'))
+    const day = 86_400_000
+    const renewalDue = Date.parse(meta.intermediate.notAfter) - 100 * day
+    expect(lifetimeChecks(meta, renewalDue)).toEqual([
+      {id: 'ca.root', status: 'ok', found: expect.stringContaining('the root is valid until')},
+      {id: 'ca.intermediate', status: 'ok', found: expect.stringContaining('a third of its life is left, so the next certificate issued renews it')},
+    ])
+    const nearRootEnd = Date.parse(meta.root.notAfter) - 30 * day
+    expect(lifetimeChecks(meta, nearRootEnd)[0]).toMatchObject({status: 'warn', fix: 'localcert rotate --root'})
+    const afterRoot = Date.parse(meta.root.notAfter) + day
+    expect(lifetimeChecks(meta, afterRoot)).toEqual([
+      {id: 'ca.root', status: 'fail', found: expect.stringContaining('the root expired'), fix: 'localcert rotate --root'},
+      {id: 'ca.intermediate', status: 'fail', found: expect.stringContaining('none can outlive the expired root'), fix: 'localcert rotate --root'},
+    ])
+  })
+})
