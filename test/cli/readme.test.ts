@@ -26,6 +26,9 @@ const NOT_HERE: Record<string, string> = {
   'npm ci': 'the repository’s own install (needs the registry): .ci/run does it before this suite',
   'npm test': 'this suite',
   'npm run bench': 'the benchmark: minutes of load, never part of the suite',
+  'npm pack': 'packs a clone: the suite packs once per run (test/support/global-setup.ts)',
+  'npx --yes --package ./localcert-0.1.0.tgz localcert setup --no-trust': 'test/package/npx.test.ts runs it with the tarball of this run, from an empty directory and HOME',
+  'npx --yes --package ./localcert-0.1.0.tgz localcert cert app.localhost': 'test/package/npx.test.ts runs it and verifies the chain with openssl',
 }
 
 /** Lines run with a change a non-interactive run needs, and why. */

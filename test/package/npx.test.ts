@@ -3,6 +3,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, sh, tempDir} from '../support/env.js'
 import {opensslVerify} from '../support/pki.js'
+import {readmeBlocks, shellCommands} from '../support/readme.js'
 import {hasTools} from '../support/tools.js'
 
 // The one-liner a new user types, with the tarball CI packed (once per run, test/support/global-setup.ts) instead of
@@ -51,6 +52,11 @@ describe.skipIf(!hasTools('npx one-shot', 'npx', 'openssl'))('npx --package ./lo
     expect(chain.match(/BEGIN CERTIFICATE/g)).toHaveLength(2)
     const verdict = await opensslVerify(chain, {rootPem}, ['-x509_strict', '-purpose', 'sslserver', '-verify_hostname', 'app.localhost'])
     expect(verdict, verdict.output).toMatchObject({ok: true})
+  })
+
+  it('is the one-liner the README gives, for this version', () => {
+    const lines = readmeBlocks().filter((block) => block.lang === 'sh').flatMap((block) => shellCommands(block).map((entry) => entry.command))
+    for (const command of ['setup --no-trust', 'cert app.localhost']) expect(lines).toContain(`npx --yes --package ./${tgz} localcert ${command}`)
   })
 
   it('keeps a preference in ~/.config/localcert (no LOCALCERT_HOME), and the next one-shot cert uses it', async () => {
