@@ -53,6 +53,8 @@ describe('localcert config', () => {
     expect(list.stdout).toMatch(/^days\s+30\s+set\s+cert --days$/m)
     expect(list.stdout).toMatch(/^acme-port\s+8555\s+default\s+serve --port$/m)
     expect((await config(['get', 'days'])).stdout).toBe('30\n')
+    // a key without a default value prints nothing on stdout (as `git config` does), and says why on stderr
+    expect(await config(['get', 'key-type'])).toMatchObject({code: 0, stdout: '', stderr: "key-type is not set: cert uses the CA's key type\n"})
 
     const unset = await config(['unset', 'days'])
     expect(unset.stdout).toContain('back to the default (90)')

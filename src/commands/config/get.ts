@@ -14,7 +14,10 @@ export default class ConfigGet extends BaseCommand {
     if (!isPreferenceKey(args.key)) throw unknownKey(args.key)
     const entry = (await listPreferences()).find((preference) => preference.key === args.key)!
     // like `git config`/`npm config get`: the bare value on stdout, so `$(localcert config get days)` works
-    this.output(entry, () => this.log(entry.value === undefined ? PREFERENCES[entry.key].defaultText : String(entry.value)))
+    this.output(entry, () => {
+      if (entry.value !== undefined) this.log(String(entry.value))
+      else this.note(`${entry.key} is not set: ${entry.usedBy.split(' ')[0]} uses ${PREFERENCES[entry.key].defaultText}`)
+    })
     return entry
   }
 }
