@@ -9,6 +9,10 @@ import {fetchTrusting} from '../support/dev-server.js'
 import {cli, sh, tempDir} from '../support/env.js'
 import {freePort} from '../support/net.js'
 import {serveEndpoint} from '../support/serve.js'
+import {hasTools} from '../support/tools.js'
+import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
+import {uninstallRoot} from '../../src/trust/everywhere.js'
+import {parseRoot} from '../../src/trust/root.js'
 
 // `localcert config` through the built CLI: what is set is what the next command uses, flags win, bad input changes nothing.
 const mode = (file: string) => statSync(file).mode & 0o777
@@ -128,6 +132,34 @@ describe('localcert config', () => {
     expect((await cli(['trust', 'uninstall', '--stores', 'runtimes'], {home, env})).code).toBe(0)
     expect(readFileSync(bashrc, 'utf8')).not.toContain('# added by localcert')
   })
+
+  it.skipIf(!runsAsRoot('setup with shell-profile') || !hasTools('setup with shell-profile', 'update-ca-certificates'))('setup adds the shell-profile line when shell-profile is true (real system store, left as it was)', async () => {
+    const release = await holdSystemTrust()
+    const before = snapshotSystemTrust()
+    const userHome = path.join(work, 'user')
+    const env = {HOME: userHome, SHELL: '/bin/bash', XDG_CONFIG_HOME: '', XDG_DATA_HOME: '', ZDOTDIR: ''}
+    const bashrc = path.join(userHome, '.bashrc')
+    let after = before
+    let rows: Array<{store: string; location: string; status: string}> = []
+    try {
+      expect((await config(['set', 'shell-profile', 'true'])).code).toBe(0)
+      const setup = await cli(['setup', '--json'], {home, env})
+      expect(setup.code, setup.stderr).toBe(0)
+      rows = JSON.parse(setup.stdout).trust
+      expect(readFileSync(bashrc, 'utf8').split('\n').filter((line) => line.endsWith('# added by localcert'))).toHaveLength(1)
+    } finally {
+      const uninstall = await cli(['uninstall', '--yes'], {home, env})
+      // safety net when something failed half-way: the system store is the machine's, not the test's
+      if (uninstall.code !== 0 && existsSync(path.join(home, 'ca', 'root.pem'))) {
+        await uninstallRoot(parseRoot(readFileSync(path.join(home, 'ca', 'root.pem'), 'utf8'), 'test root'), {localcertHome: home, stores: ['system'], interactive: false})
+      }
+      after = snapshotSystemTrust()
+      await release()
+    }
+    expect(rows).toContainEqual({store: 'runtimes', location: `${bashrc} (bash profile)`, status: 'installed'})
+    expect(readFileSync(bashrc, 'utf8')).not.toContain('# added by localcert')
+    expect(after).toBe(before)
+  }, 300_000) // the machine-wide lock may be held by another run's system-store tests for a while
 
   it('a hand-edited bad value stops cert with the file named and how to fix it; config unset repairs it', async () => {
     mkdirSync(home, {recursive: true, mode: 0o700})
