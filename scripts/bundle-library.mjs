@@ -1,8 +1,11 @@
 // Builds the library's JavaScript (tsc writes only its types into dist/):
 // - ESM, what `import 'localcert'` and `import 'localcert/vite'` load: dist/index.js and dist/vite.js, our code in one
 //   file per entry with lazily loaded parts (the ACME server, challenge validation) split into dist/chunks/, and
-//   dependencies left to node_modules, where npm dedupes and updates them. Measured here: importing it costs ~6 ms,
-//   ~60 separate tsc modules ~20 ms.
+//   package.json "dependencies" left to node_modules, where npm dedupes and updates them. Measured here: importing it
+//   costs ~6 ms, ~60 separate tsc modules ~20 ms. A package the code uses that is only a devDependency (env-paths, a
+//   tiny ESM-only helper) is bundled into a lazy chunk instead, so a user's install does not carry it; execa and the
+//   PKCS#12 ASN.1 modules are reached by CLI commands only, which scripts/bundle.mjs bundles whole
+//   (scripts/bench-package.mjs measures the install).
 // - CommonJS, what `require('localcert')` and `require('localcert/vite')` load: dist/cjs/, one bundle per entry that
 //   carries the dependencies shipping ESM only (jose, execa, env-paths) and requires the others, because tools with
 //   their own module loader (jest transforms, some config loaders) cannot require ESM. dist/cjs/package.json says
@@ -35,7 +38,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  external: ['vite', ...Object.keys(pkg.dependencies)],
   logLevel: 'warning',
 })
 await build({

@@ -19,9 +19,9 @@ export default class Cert extends BaseCommand {
     '<%= config.bin %> cert --pkcs12 app.localhost',
   ]
   static override flags = {
-    days: Flags.integer({description: 'validity in days (1–825)', default: 90}),
+    days: Flags.integer({description: 'validity in days (1–825; default 90, or `localcert config set days N`)'}),
     client: Flags.boolean({description: 'also valid for TLS client authentication', default: false}),
-    'key-type': Flags.string({description: 'leaf key: ecdsa (P-256) or rsa (2048); default: the CA key type', options: ['ecdsa', 'rsa']}),
+    'key-type': Flags.string({description: 'leaf key: ecdsa (P-256) or rsa (2048); default: `localcert config get key-type`, else the CA key type', options: ['ecdsa', 'rsa']}),
     csr: Flags.string({description: 'sign this PKCS#10 request instead of generating a key'}),
     'cert-file': Flags.string({description: 'where to write the certificate chain (leaf + intermediate)'}),
     'key-file': Flags.string({description: 'where to write the private key'}),
@@ -56,10 +56,13 @@ export default class Cert extends BaseCommand {
       ? {p12File: path.resolve(flags['p12-file'] ?? `${base}.p12`)}
       : {certFile: path.resolve(flags['cert-file'] ?? `${base}.pem`), keyFile: csr ? undefined : path.resolve(flags['key-file'] ?? `${base}-key.pem`)}
 
+    // flags win; a preference (`localcert config set`) is read only for what the command line left out
+    const preferences = flags.days === undefined || flags['key-type'] === undefined ? await (await import('../state/preferences.js')).readPreferences() : undefined
+    const keyType = flags['key-type'] ?? preferences?.['key-type']
     const result = await issueParsed(csr ?? parsed, {
-      days: flags.days,
+      days: flags.days ?? preferences!.days,
       client: flags.client,
-      keyType: flags['key-type'] ? parseKeyType(flags['key-type']) : undefined,
+      keyType: keyType ? parseKeyType(keyType) : undefined,
       source: 'cli',
       files,
     })

@@ -10,7 +10,7 @@ export default class Serve extends BaseCommand {
     '<%= config.bin %> serve --no-eab',
   ]
   static override flags = {
-    port: Flags.integer({description: 'port to listen on (0 picks a free one)', default: 8555, min: 0, max: 65535}),
+    port: Flags.integer({description: 'port to listen on (0 picks a free one; default 8555, or `localcert config set acme-port N`)', min: 0, max: 65535}),
     host: Flags.string({description: 'listen on this address instead of 127.0.0.1 and ::1 (repeatable; leaves loopback only if you ask)', multiple: true}),
     eab: Flags.boolean({description: 'require External Account Binding (--no-eab lets any client register)', default: true, allowNo: true}),
     validate: Flags.boolean({description: 'validate http-01 / tls-alpn-01 challenges against loopback instead of pre-authorizing local names', default: false}),
@@ -27,7 +27,7 @@ export default class Serve extends BaseCommand {
       if (!flags.quiet && !this.jsonMode) this.note(`${new Date().toISOString().slice(11, 19)} ${line}`)
     }
     const server = await startAcmeServer({
-      port: flags.port,
+      port: flags.port ?? (await (await import('../state/preferences.js')).readPreferences())['acme-port'],
       hosts: flags.host,
       eab: flags.eab,
       validate: flags.validate,

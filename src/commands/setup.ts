@@ -43,7 +43,7 @@ export default class Setup extends BaseCommand {
     let trust: import('../trust/everywhere.js').StoreReport[] | undefined
     if (flags.trust) {
       const {installEverywhere} = await import('../trust/everywhere.js')
-      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo, systemKeychain: flags['system-keychain'], machine: flags.machine})
+      trust = await installEverywhere(ca, {yes: flags.yes, log: (line) => this.note(line), confirm: askYesNo, systemKeychain: flags['system-keychain'], machine: flags.machine, shellProfile: (await (await import('../state/preferences.js')).readPreferences())['shell-profile']})
     }
     const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}
     this.output(summary, () => {

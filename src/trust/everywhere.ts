@@ -212,6 +212,8 @@ export interface InstallEverywhereOptions {
   systemKeychain?: boolean
   /** Windows: LocalMachine\\Root (elevated, no dialog) instead of CurrentUser\\Root. */
   machine?: boolean
+  /** Also add the line that loads the runtime variables to the shell profile (the `shell-profile` preference). */
+  shellProfile?: boolean
 }
 
 /**
@@ -227,5 +229,6 @@ export async function installEverywhere(ca: Authority, options: InstallEverywher
     confirm: options.yes ? async () => true : options.confirm,
     systemKeychain: options.systemKeychain ?? false,
     machine: options.machine ?? false,
+    shellProfile: options.shellProfile ?? false,
   })
 }

@@ -27,6 +27,9 @@ const NOT_HERE: Record<string, string> = {
   'npm test': 'this suite',
   'npm run bench': 'the benchmark: minutes of load, never part of the suite',
   'localcert doctor --browser': 'opens the desktop browser, which this machine has none of: test/cli/doctor-browser.test.ts runs it with headless Chromium as $BROWSER',
+  'npm pack': 'packs a clone: the suite packs once per run (test/support/global-setup.ts)',
+  'npx --yes --package ./localcert-0.1.0.tgz localcert setup --no-trust': 'test/package/npx.test.ts runs it with the tarball of this run, from an empty directory and HOME',
+  'npx --yes --package ./localcert-0.1.0.tgz localcert cert app.localhost': 'test/package/npx.test.ts runs it and verifies the chain with openssl',
 }
 
 /** Lines run with a change a non-interactive run needs, and why. */

@@ -13,7 +13,7 @@ export default class TrustInstall extends BaseCommand {
   static override flags = {
     ...trustFlags,
     'dry-run': Flags.boolean({description: 'print the commands that would run, change nothing', default: false}),
-    'shell-profile': Flags.boolean({description: 'also add one line to your shell profile that loads the `localcert env` runtime variables', default: false}),
+    'shell-profile': Flags.boolean({description: 'also add one line to your shell profile that loads the `localcert env` runtime variables (default: `localcert config get shell-profile`)', allowNo: true}),
     shell: Flags.string({description: 'shell whose profile --shell-profile edits (default: from $SHELL)', options: ['bash', 'zsh', 'fish', 'powershell']}),
     yes: Flags.boolean({char: 'y', description: 'answer yes to every question (e.g. also trust on the Windows side of WSL)', default: false}),
   }
@@ -27,7 +27,7 @@ export default class TrustInstall extends BaseCommand {
     const rows = await installRoot(root, {
       ...trustOptions(flags, home, (line) => this.note(line)),
       dryRun: flags['dry-run'],
-      shellProfile: flags['shell-profile'],
+      shellProfile: flags['shell-profile'] ?? (await (await import('../../state/preferences.js')).readPreferences())['shell-profile'],
       shell: flags.shell,
       confirm: flags.yes ? async () => true : askYesNo,
     })
