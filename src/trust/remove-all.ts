@@ -15,6 +15,7 @@ import {ShellProfileTarget} from './stores/shell-profile.js'
 const OURS: Array<{entry: RegExp; only?: RegExp}> = [
   {entry: /^(ca|issued\.jsonl|acme|trust|service)$/},
   {entry: /^state\.lock/},
+  {entry: /^issued\.jsonl\.lock$/},
   {entry: /^\.ca-staging-/},
   {entry: /^dev$/, only: /^[0-9a-f]{16}\.json$/},
 ]
