@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {httpsOptions} from '../../src/api/dev-server.js'
 import {sh, tempDir} from '../support/env.js'
 import {fakeSystemd} from '../support/fake-systemd.js'
 import {serveEndpoint} from '../support/serve.js'
@@ -119,6 +120,17 @@ describe.skipIf(process.platform !== 'linux')('localcert uninstall: which stores
     const again = await machine.run('cert', 'app.localhost', '--json')
     expect(again.code, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({caCreated: false})
+  })
+
+  it('deletes the dev-server cache (certificates and their keys) with the rest: nothing reported as "not ours"', async () => {
+    const machine = await uninstallMachine()
+    await httpsOptions(['app.localhost'], {home: machine.home})
+    expect(readdirSync(path.join(machine.home, 'dev'))).toHaveLength(1)
+    const result = await machine.run('uninstall', '--yes', '--stores', 'runtimes')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`Deleted ${machine.home}.`)
+    expect(result.stdout).not.toContain('not ours')
+    expect(existsSync(machine.home)).toBe(false)
   })
 
   it('an unknown store is refused before anything changes', async () => {
