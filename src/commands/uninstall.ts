@@ -52,7 +52,7 @@ export default class Uninstall extends BaseCommand {
     }
     if (service.installed) {
       log(uninstallMessage(await uninstallService({home})))
-      if (endpoint?.service) await waitForEndpointToStop(home)
+      if (endpoint?.service && !flags['keep-ca']) await waitForEndpointToStop(home)
     }
     const hostsCleaned = await removeHostsBlock(hosts, log)
     const result = await removeEverything(home, root, {...options, dedicatedHome: !process.env[HOME_ENV], force: flags.force, keepCa: flags['keep-ca']})
@@ -84,16 +84,18 @@ export default class Uninstall extends BaseCommand {
 }
 
 /**
- * Refuses up front an endpoint that uninstall cannot stop: one started by hand (we never kill it), or the service's
- * while the service manager cannot be reached. With --keep-ca a hand-started endpoint may go on: nothing under it is deleted.
+ * Refuses up front an endpoint that uninstall cannot stop: one started by hand (we never kill it), one whose service is
+ * gone, or the service's while the service manager cannot be reached. With --keep-ca any may go on: nothing under it is deleted.
  */
 async function assertEndpointCanStop(endpoint: EndpointInfo | undefined, service: ServiceStatus, keepCa: boolean): Promise<void> {
-  if (!endpoint) return
-  const {endpointRunning} = await import('../trust/remove-all.js')
-  if (!endpoint.service && !keepCa) throw endpointRunning(endpoint)
-  if (endpoint.service && service.installed && service.running === undefined) {
+  if (!endpoint || keepCa) return
+  const ours = endpoint.service && service.installed
+  if (ours && service.running !== undefined) return
+  if (ours) {
     throw new LocalcertError('ENDPOINT_RUNNING', `the login service runs an ACME endpoint from this CA (pid ${endpoint.pid}), and ${service.manager} cannot be reached to stop it (${service.detail ?? 'no answer'})`, 'run `localcert service uninstall` from a login session (or stop that pid), then `localcert uninstall` again')
   }
+  const {endpointRunning} = await import('../trust/remove-all.js')
+  throw endpointRunning(endpoint)
 }
 
 /** Takes our block out of the hosts file (uninstall was confirmed already); a failure is reported, not fatal: the rest still goes. */

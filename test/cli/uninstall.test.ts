@@ -12,9 +12,9 @@ import {hasTools} from '../support/tools.js'
  * on PATH (test/support/fake-systemd.ts) that logs its calls. Like systemd, its `disable --now` stops the service:
  * it sends SIGTERM to the pid in `<root>/service.pid`, and logs first whether the CA still exists at that moment.
  */
-async function uninstallMachine() {
+async function uninstallMachine(options: {noBus?: boolean} = {}) {
   const root = tempDir('localcert-uninstall-')
-  const box = fakeSystemd(root, {onDisable: `if [ -f '${path.join(root, 'state')}/ca/root.pem' ]; then echo "(the CA is still there)" >> '${path.join(root, 'systemctl.log')}'; fi; [ -f "$ROOT/service.pid" ] && kill -TERM "$(cat "$ROOT/service.pid")"`})
+  const box = fakeSystemd(root, {noBus: options.noBus, onDisable: `if [ -f '${path.join(root, 'state')}/ca/root.pem' ]; then echo "(the CA is still there)" >> '${path.join(root, 'systemctl.log')}'; fi; [ -f "$ROOT/service.pid" ] && kill -TERM "$(cat "$ROOT/service.pid")"`})
   const {localcertHome: home, run} = box
   const setup = await run('setup', '--no-trust', '--json')
   expect(setup.code, setup.stderr).toBe(0)
@@ -97,6 +97,25 @@ describe.skipIf(process.platform !== 'linux' || !hasTools('localcert uninstall',
       expect(tree(machine.home)).toEqual(before)
       const status = await machine.run('service', 'status')
       expect(status.stdout).toContain(`  endpoint: ${endpoint.directoryUrl} (pid ${endpoint.pid}, started by hand with \`localcert serve\`)`)
+    } finally {
+      expect(await endpoint.stop()).toBe(0)
+    }
+  })
+  it('the login service\'s endpoint while systemctl cannot be reached: refused before anything changes, saying what to run', async () => {
+    const machine = await uninstallMachine({noBus: true})
+    expect((await machine.run('service', 'install')).code).toBe(0)
+    const endpoint = await serveEndpoint(machine.home, {env: {LOCALCERT_SERVICE: '1'}})
+    try {
+      const before = tree(machine.home)
+      const refused = await machine.run('uninstall', '--yes', '--json')
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stdout).error).toEqual({
+        code: 'ENDPOINT_RUNNING',
+        message: `the login service runs an ACME endpoint from this CA (pid ${endpoint.pid}), and systemd cannot be reached to stop it (Failed to connect to bus: No medium found)`,
+        hint: 'run `localcert service uninstall` from a login session (or stop that pid), then `localcert uninstall` again',
+      })
+      expect(existsSync(machine.unit)).toBe(true)
+      expect(tree(machine.home)).toEqual(before)
     } finally {
       expect(await endpoint.stop()).toBe(0)
     }
