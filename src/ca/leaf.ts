@@ -45,7 +45,7 @@ export function validateDays(days: number | undefined): number {
   const value = days ?? DEFAULT_LEAF_DAYS
   if (!Number.isInteger(value) || value < 1 || value > MAX_LEAF_DAYS) {
     const why = value > MAX_LEAF_DAYS ? `Apple platforms reject certificates valid for more than ${MAX_LEAF_DAYS} days; pick ${DEFAULT_LEAF_DAYS} (default) or less` : `a certificate must be valid for at least a day; pick ${DEFAULT_LEAF_DAYS} (default) or fewer days`
-    throw new LocalcertError('INVALID_DAYS', `--days must be a whole number from 1 to ${MAX_LEAF_DAYS}, not ${days}`, why)
+    throw new LocalcertError('INVALID_DAYS', `a certificate's lifetime must be a whole number of days from 1 to ${MAX_LEAF_DAYS}, not ${days}`, why)
   }
   return value
 }

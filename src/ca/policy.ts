@@ -78,9 +78,22 @@ export function assertAllowed(policy: NamePolicy, names: readonly SubjectName[])
     const widen =
       name.type === 'ip' || (name.type === 'uri' && ipFamily(name.host) !== 0)
         ? 'this CA signs only loopback and private addresses; create an unconstrained CA with `localcert uninstall` then `localcert setup --no-name-constraints` if you really need it'
-        : `recreate the CA with \`localcert uninstall\` then \`localcert setup --allow-domain ${host.replace(/^\*\./, '')}\`, or sign it under the default names (*.localhost, *.test, *.internal, *.home.arpa, *.local)`
+        : outsideDomainHint(policy, host.replace(/^\*\./, ''))
     throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside this CA's permitted names (${describePolicy(policy)})`, widen)
   }
+}
+
+/**
+ * What a user can really do about a DNS name outside the policy: use a local name, or (only for a domain they control)
+ * make a new CA, since a root's name constraints cannot change; the domains allowed today must be named again.
+ */
+function outsideDomainHint(policy: NamePolicy, host: string): string {
+  const labels = host.split('.')
+  const domain = labels.slice(labels.length > 2 && REGISTRY_LABELS.has(labels.at(-2)!) ? -3 : -2).join('.')
+  const kept = policy.domains.filter((allowed) => !(DEFAULT_DOMAINS as readonly string[]).includes(allowed) && allowed !== domain)
+  const setup = ['localcert setup', ...[domain, ...kept].map((allowed) => `--allow-domain ${allowed}`)].join(' ')
+  const keeping = kept.length ? ` (repeating ${kept.join(', ')}, which this CA allows today)` : ''
+  return `use a local name instead, e.g. ${labels[0]}.localhost or ${labels[0]}.test; only for a domain you control: a root's name constraints cannot change, so it takes a new CA — \`localcert uninstall\` (certificates it issued stop being trusted), then \`${setup}\`${keeping}`
 }
 
 export function describePolicy(policy: NamePolicy): string {

@@ -1,19 +1,25 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {formatDate, table} from '../cli/format.js'
+import {isLocalcertError} from '../errors.js'
 
 export default class List extends BaseCommand {
-  static override description = 'List the certificates this CA issued'
+  static override description = 'List the certificates this CA issued (the newest per file; revoked ones marked)'
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --all --json']
   static override flags = {
-    all: Flags.boolean({description: 'include expired certificates', default: false}),
+    all: Flags.boolean({description: 'include expired certificates (those expired more than 30 days ago are forgotten)', default: false}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(List)
-    const {readInventory} = await import('../state/inventory.js')
+    const {currentEntries, pruneInventory, readInventory} = await import('../state/inventory.js')
     const {caPaths, resolveHome} = await import('../state/paths.js')
-    const entries = await readInventory(caPaths(await resolveHome()).inventory)
+    const file = caPaths(await resolveHome()).inventory
+    // listing is a moment nobody notices a prune; a home we cannot lock still lists
+    await pruneInventory(file).catch((error: unknown) => {
+      if (!isLocalcertError(error)) throw error
+    })
+    const entries = currentEntries(await readInventory(file))
     const now = Date.now()
     const shown = entries.filter((entry) => flags.all || Date.parse(entry.notAfter) > now)
     this.output(shown, () => {
@@ -23,8 +29,8 @@ export default class List extends BaseCommand {
       }
       const rows = [['EXPIRES', 'SERIAL', 'SOURCE', 'NAMES', 'FILE']]
       for (const entry of shown) {
-        const expired = Date.parse(entry.notAfter) <= now ? ' (expired)' : ''
-        rows.push([formatDate(entry.notAfter) + expired, entry.serial.slice(0, 12), entry.source, entry.names.join(','), entry.certFile ?? entry.p12File ?? ''])
+        const state = Date.parse(entry.notAfter) <= now ? ' (expired)' : entry.revoked ? ` (revoked ${formatDate(entry.revoked.at)})` : ''
+        rows.push([formatDate(entry.notAfter) + state, entry.serial.slice(0, 12), entry.source, entry.names.join(','), entry.certFile ?? entry.p12File ?? ''])
       }
       this.log(table(rows))
     })

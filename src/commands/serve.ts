@@ -43,12 +43,11 @@ export default class Serve extends BaseCommand {
         else if (event.type === 'error') this.note(`localcert serve: ${event.message}${process.env.DEBUG && event.stack ? `\n${event.stack}` : ''}`)
       },
     })
-    // Exactly what `localcert env` prints now that this endpoint has announced itself (endpoint.json, eab.json),
-    // plus lego's own variable.
+    // Exactly what `localcert env` prints now that this endpoint has announced itself (endpoint.json, eab.json).
     const {runtimeEnvironment} = await import('../trust/env.js')
     const {detectShell, formatEnv} = await import('../trust/shell-env.js')
     const environment = await runtimeEnvironment(server.home)
-    const variables: Record<string, string> = {...environment.variables, LEGO_CA_CERTIFICATES: environment.files.roots}
+    const variables = environment.variables
     const summary = {directoryUrl: server.url, port: server.port, listening: server.listening, eabRequired: server.eabRequired, validate: flags.validate, rootFile: server.rootFile, caCreated: server.caCreated, env: flags.quiet ? {ACME_DIRECTORY_URL: server.url} : variables}
     const loopbackOnly = server.listening.every((address) => /^(127\.|\[::1\]:|localhost:)/.test(address))
     if (!loopbackOnly) this.note(`Warning: listening beyond loopback (${server.listening.join(', ')}): other machines can reach this CA${server.eabRequired ? '' : ', and --no-eab lets any of them register'}; its certificate names only localhost.`)

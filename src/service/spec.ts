@@ -3,9 +3,10 @@ import {homedir, userInfo} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {LocalcertError} from '../errors.js'
+import {SERVICE_MARKER_ENV} from '../state/discovery.js'
 import {HOME_ENV} from '../state/paths.js'
 
-/** What the login service runs: `<absolute node> <absolute bin/run.js> serve [--port N]`, plus LOCALCERT_HOME when set. */
+/** What the login service runs: `<absolute node> <absolute bin/run.js> serve [--port N]`, plus LOCALCERT_HOME when set and the service marker. */
 export interface ServiceSpec {
   program: string
   args: string[]
@@ -53,7 +54,7 @@ export function cliEntry(): string {
 export function serviceSpec(context: ServiceContext, options: ServiceOptions = {}): ServiceSpec {
   const args = [cliEntry(), 'serve', ...(options.port === undefined ? [] : ['--port', String(options.port)])]
   const home = options.home ?? context.env[HOME_ENV]
-  return {program: process.execPath, args, env: home ? {[HOME_ENV]: path.resolve(home)} : {}}
+  return {program: process.execPath, args, env: {...(home ? {[HOME_ENV]: path.resolve(home)} : {}), [SERVICE_MARKER_ENV]: '1'}}
 }
 
 /** The context of the current process: the real user home and uid. */

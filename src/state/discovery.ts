@@ -23,7 +23,12 @@ export interface EndpointInfo {
   port: number
   pid: number
   startedAt: string
+  /** True when the login service started it (its unit sets LOCALCERT_SERVICE): `uninstall` may stop it through the service manager. */
+  service?: boolean
 }
+
+/** Set by the login service's unit / plist / launcher, so the endpoint it runs can be told from one started by hand. */
+export const SERVICE_MARKER_ENV = 'LOCALCERT_SERVICE'
 
 export interface EabCredentials {
   kid: string
@@ -87,7 +92,8 @@ export async function ensureEab(home: string): Promise<EabCredentials> {
 /** Announces a running endpoint (called by the server once it listens). */
 export async function writeEndpoint(home: string, info: EndpointInfo): Promise<void> {
   await ensurePrivateDir(acmePaths(home).dir)
-  await writeFileSafely(acmePaths(home).endpoint, JSON.stringify(info, null, 2) + '\n', 0o600)
+  const marked = process.env[SERVICE_MARKER_ENV] ? {...info, service: true} : info
+  await writeFileSafely(acmePaths(home).endpoint, JSON.stringify(marked, null, 2) + '\n', 0o600)
 }
 
 /** Removes endpoint.json if it still describes this process's endpoint (a newer server may have replaced it). */

@@ -4,6 +4,7 @@ import {createContext} from './context.js'
 import {loadTrustRoot} from './root.js'
 import {rebuildRuntimeFiles, RuntimeBundleTarget} from './stores/runtimes.js'
 import {nodeHints, runtimePaths, runtimeVariables} from './shell-env.js'
+import type {UserCaSource} from './user-cas.js'
 
 export interface RuntimeEnvironment {
   /** Name → value, in the order they should be set. */
@@ -11,15 +12,18 @@ export interface RuntimeEnvironment {
   /** Advice printed as comments (never secrets). */
   hints: string[]
   files: {roots: string; bundle: string}
+  /** The files the current variables named (a corporate CA, typically) whose certificates our files keep. */
+  keptCas: UserCaSource[]
 }
 
 /**
- * The variables of `localcert env`: the runtime trust variables (after making sure the bundle holds our root and
- * today's system bundle) plus the ACME ones from `readAcmeEnv` (ACME_DIRECTORY_URL only while an endpoint runs).
+ * The variables of `localcert env` and `localcert serve`: the runtime trust variables (after making sure the bundle
+ * holds our root, today's system bundle and the CAs the current variables already name) plus, only while an endpoint
+ * runs, the ACME ones (ACME_DIRECTORY_URL, ACME_KID, ACME_HMAC_KEY) and lego's LEGO_CA_CERTIFICATES.
  * @example const {variables} = await runtimeEnvironment(await resolveHome())
  */
-export async function runtimeEnvironment(localcertHome: string, options: {platform?: NodeJS.Platform; nodeVersion?: string} = {}): Promise<RuntimeEnvironment> {
-  const ctx = createContext({localcertHome, ...(options.platform ? {platform: options.platform} : {})})
+export async function runtimeEnvironment(localcertHome: string, options: {platform?: NodeJS.Platform; nodeVersion?: string; env?: NodeJS.ProcessEnv} = {}): Promise<RuntimeEnvironment> {
+  const ctx = createContext({localcertHome, ...(options.platform ? {platform: options.platform} : {}), ...(options.env ? {env: options.env} : {})})
   const files = runtimePaths(localcertHome)
   const bundle = new RuntimeBundleTarget(ctx)
   const hints: string[] = []
@@ -28,17 +32,22 @@ export async function runtimeEnvironment(localcertHome: string, options: {platfo
   try {
     const root = await loadTrustRoot({home: localcertHome})
     if (!listed.some((cert) => cert.fingerprint === root.fingerprint)) await bundle.install(root)
-    else await rebuildRuntimeFiles(ctx)
     haveRoots = true
   } catch (error) {
     if ((error as LocalcertError).code !== 'CA_NOT_FOUND') throw error
-    if (haveRoots) await rebuildRuntimeFiles(ctx)
-    else hints.push(`no CA in ${localcertHome} yet: run \`localcert setup\`, then this again`)
+    if (!haveRoots) hints.push(`no CA in ${localcertHome} yet: run \`localcert setup\`, then this again`)
   }
+  const keptCas = haveRoots ? await rebuildRuntimeFiles(ctx) : []
+  for (const source of keptCas) if (source.certificates) hints.push(`keeping the ${source.certificates} CA certificate(s) of ${source.variable}=${source.file} in ${files.rootsPem} and ${files.bundle}`)
   const acme = await readAcmeEnv(localcertHome)
   const variables: Record<string, string> = {...(haveRoots ? runtimeVariables(localcertHome, ctx.platform) : {})}
-  for (const [name, value] of Object.entries(acme)) if (value) variables[name] = value
+  // the ACME variables describe a running endpoint: without one they would send clients to nothing
+  if (acme.ACME_DIRECTORY_URL) {
+    for (const [name, value] of Object.entries(acme)) if (value) variables[name] = value
+    variables.LEGO_CA_CERTIFICATES = files.rootsPem
+  } else if (acme.ACME_KID) {
+    hints.push('the ACME endpoint is not running, so no ACME variable is set: start it with `localcert serve` (or `localcert service install`)')
+  }
   if (haveRoots) hints.push(...nodeHints(options.nodeVersion))
-  if (!acme.ACME_DIRECTORY_URL && acme.ACME_KID) hints.push('the ACME endpoint is not running, so ACME_DIRECTORY_URL is not set: start it with `localcert serve`')
-  return {variables, hints, files: {roots: files.rootsPem, bundle: files.bundle}}
+  return {variables, hints, files: {roots: files.rootsPem, bundle: files.bundle}, keptCas}
 }

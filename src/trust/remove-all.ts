@@ -15,6 +15,7 @@ import {ShellProfileTarget} from './stores/shell-profile.js'
 const OURS: Array<{entry: RegExp; only?: RegExp}> = [
   {entry: /^(ca|issued\.jsonl|acme|trust|service)$/},
   {entry: /^state\.lock/},
+  {entry: /^issued\.jsonl\.lock$/},
   {entry: /^\.ca-staging-/},
   {entry: /^dev$/, only: /^[0-9a-f]{16}\.json$/},
 ]
@@ -25,6 +26,15 @@ export interface UninstallResult {
   homeRemoved: boolean
   /** Entries of a custom home that localcert did not create, left where they were. */
   leftInPlace: string[]
+  /** With keepCa: what stays in the home (the CA, its keys, the inventory…). */
+  kept: string[]
+}
+
+export interface RemoveEverythingOptions extends TrustRunOptions {
+  dedicatedHome: boolean
+  force: boolean
+  /** Remove the trust only: the home (CA directory, keys, inventory, dev cache) stays as it is. */
+  keepCa?: boolean
 }
 
 /** Refusal while an ACME endpoint serves from this CA: it would keep issuing (or recreate the CA). We never kill it. */
@@ -48,13 +58,15 @@ export async function inspectHome(home: string): Promise<{root?: TrustRoot; endp
  * could not be cleaned the CA is kept (its root file is what a rerun needs) unless `force`.
  * @example await removeEverything(home, root, {localcertHome: home, dedicatedHome: true, force: false})
  */
-export async function removeEverything(home: string, root: TrustRoot | undefined, options: TrustRunOptions & {dedicatedHome: boolean; force: boolean}): Promise<UninstallResult> {
+export async function removeEverything(home: string, root: TrustRoot | undefined, options: RemoveEverythingOptions): Promise<UninstallResult> {
   const endpoint = await readEndpoint(home)
-  if (endpoint) throw endpointRunning(endpoint)
+  if (endpoint && !options.keepCa) throw endpointRunning(endpoint)
   const stores = root ? await uninstallRoot(root, {...options, localcertHome: home}) : []
   const ctx = createContext({...options, localcertHome: home})
   const profilesCleaned: string[] = []
-  for (const shell of SHELLS) {
+  // a kept home keeps trust/ too, so a profile line is ours to remove only when the runtimes store was selected
+  const cleanProfiles = !options.keepCa || selectsRuntimes(options)
+  for (const shell of cleanProfiles ? SHELLS : []) {
     const profile = new ShellProfileTarget(ctx, shell, async () => [])
     if (await profile.hasLine()) {
       await profile.removeLine()
@@ -62,9 +74,15 @@ export async function removeEverything(home: string, root: TrustRoot | undefined
     }
   }
   const failed = stores.filter((row) => row.status === 'failed')
-  if (failed.length > 0 && !options.force) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: []}
+  if (options.keepCa) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: [], kept: (await readdir(home).catch(() => [] as string[])).sort()}
+  if (failed.length > 0 && !options.force) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: [], kept: []}
   const leftInPlace = await deleteHome(home, options.dedicatedHome)
-  return {stores, profilesCleaned, homeRemoved: leftInPlace.length === 0, leftInPlace}
+  return {stores, profilesCleaned, homeRemoved: leftInPlace.length === 0, leftInPlace, kept: []}
+}
+
+/** Whether a run with these options touches the runtimes store (bundle files and shell profiles). */
+function selectsRuntimes(options: TrustRunOptions): boolean {
+  return !options.stores?.length || options.stores.includes('runtimes')
 }
 
 /** Deletes the home: all of it when it is localcert's own directory, else only what localcert created. */

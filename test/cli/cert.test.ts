@@ -70,7 +70,7 @@ describe('localcert setup / cert / status / list', () => {
     [['999.1.1.1'], /"999\.1\.1\.1" is not a valid IP address/, /127\.0\.0\.1/],
     [['a@@b.localhost'], /is not a valid email address/, /name@domain/],
     [['*.*.localhost'], /wildcard must be the whole left-most label/, /\*\.name/],
-    [['--days', '900', 'app.localhost'], /--days must be a whole number from 1 to 825/, /Apple/],
+    [['--days', '900', 'app.localhost'], /lifetime must be a whole number of days from 1 to 825, not 900/, /Apple/],
     [[], /no names were given/, /localcert cert app\.localhost/],
   ])('refuses %j with one clear line and a hint, writing nothing', async (args, message, hint) => {
     const before = readdirSync(work).sort()

@@ -11,10 +11,13 @@ import {hasTools} from '../support/tools.js'
 const TRUST_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'DENO_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO']
 const ACME_VARIABLES = ['ACME_DIRECTORY_URL', 'ACME_KID', 'ACME_HMAC_KEY']
 
+/** None of the trust variables this machine may have set: those name CAs `localcert env` would keep (env-corporate.test.ts). */
+const NO_TRUST_VARIABLES = Object.fromEntries(TRUST_VARIABLES.map((name) => [name, undefined]))
+
 /** A state directory with a CA in it (`setup --no-trust`), under a path that needs quoting in every shell. */
 async function homeWithCa(): Promise<{home: string; rootPem: string}> {
   const home = path.join(tempDir('localcert-env-'), "dev's state dir")
-  const setup = await cli(['setup', '--no-trust', '--json'], {home})
+  const setup = await cli(['setup', '--no-trust', '--json'], {home, env: NO_TRUST_VARIABLES})
   expect(setup.code, setup.stderr).toBe(0)
   return {home, rootPem: readFileSync(path.join(home, 'ca', 'root.pem'), 'utf8').trim()}
 }
@@ -44,7 +47,7 @@ function parsePowershell(code: string): Record<string, string> {
 }
 
 async function envOutput(home: string, args: string[]): Promise<string> {
-  const result = await cli(['env', ...args], {home})
+  const result = await cli(['env', ...args], {home, env: NO_TRUST_VARIABLES})
   expect(result.code, result.stderr).toBe(0)
   return result.stdout
 }
@@ -74,28 +77,33 @@ describe.skipIf(!hasTools('localcert env through the CLI', 'bash', 'fish', 'curl
     for (const file of Object.values(expected)) expect(existsSync(file)).toBe(true)
   })
 
-  it('ACME_DIRECTORY_URL is set only while a serve runs (with its KID and key); after SIGTERM, and after a SIGKILL that leaves endpoint.json behind, it is gone and a comment says why', async () => {
+  it('the ACME variables (and LEGO_CA_CERTIFICATES) are set only while a serve runs, exactly as serve prints them; after SIGTERM, and after a SIGKILL that leaves endpoint.json behind, they are gone and a comment says why', async () => {
     const {home} = await homeWithCa()
     const acmeOf = async () => {
       const {variables, hints} = JSON.parse(await envOutput(home, ['--json']))
-      return {acme: Object.fromEntries(ACME_VARIABLES.filter((name) => name in variables).map((name) => [name, variables[name]])), hints: hints as string[]}
+      return {acme: Object.fromEntries(ACME_VARIABLES.filter((name) => name in variables).map((name) => [name, variables[name]])), hints: hints as string[], variables}
     }
-    const notRunning = 'the ACME endpoint is not running, so ACME_DIRECTORY_URL is not set: start it with `localcert serve`'
+    const notRunning = 'the ACME endpoint is not running, so no ACME variable is set: start it with `localcert serve` (or `localcert service install`)'
 
     const running = await serveEndpoint(home)
-    expect((await acmeOf()).acme).toEqual({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    const whileRunning = await acmeOf()
+    expect(whileRunning.acme).toEqual({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    expect(whileRunning.variables.LEGO_CA_CERTIFICATES).toBe(path.join(home, 'trust', 'roots.pem'))
+    // one definition for both commands: serve's --json env is what env prints
+    expect(JSON.parse(running.stdout()).env).toEqual(whileRunning.variables)
     expect(await sourcedBy('bash', await envOutput(home, ['--shell', 'bash']))).toMatchObject({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
     expect(await running.stop('SIGTERM')).toBe(0)
 
     const stopped = await acmeOf()
-    expect(stopped.acme).toEqual({ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    expect(stopped.acme).toEqual({})
+    expect(stopped.variables).not.toHaveProperty('LEGO_CA_CERTIFICATES')
     expect(stopped.hints).toContain(notRunning)
     expect(await envOutput(home, ['--shell', 'bash'])).toContain(`# ${notRunning}\n`)
 
     const killed = await serveEndpoint(home)
     await killed.stop('SIGKILL')
     expect(existsSync(path.join(home, 'acme', 'endpoint.json'))).toBe(true)
-    expect((await acmeOf()).acme).toEqual({ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    expect((await acmeOf()).acme).toEqual({})
   })
 
   it('with nothing but `eval "$(localcert env)"`, curl reaches the running endpoint at $ACME_DIRECTORY_URL over HTTPS, trusting our root', async () => {

@@ -90,7 +90,7 @@ describe('launchd agent', () => {
       expect(JSON.parse(parsed.stdout)).toEqual({
         Label: 'dev.localcert.serve',
         ProgramArguments: [process.execPath, cliEntry(), 'serve', '--port', '8555'],
-        EnvironmentVariables: {LOCALCERT_HOME: box.localcertHome},
+        EnvironmentVariables: {LOCALCERT_HOME: box.localcertHome, LOCALCERT_SERVICE: '1'},
         RunAtLoad: true,
         KeepAlive: {SuccessfulExit: false},
         ProcessType: 'Background',

@@ -44,6 +44,7 @@ describe('Windows scheduled task', () => {
       '@echo off',
       'rem Written by `localcert service install`; remove with `localcert service uninstall`.',
       `set "LOCALCERT_HOME=${box.localcertHome.replace(/%/g, '%%')}"`,
+      'set "LOCALCERT_SERVICE=1"',
       `"${process.execPath}" "${cliEntry()}" "serve" "--port" "8555" >> "${log}" 2>&1`,
       '',
     ].join('\r\n'))

@@ -36,11 +36,13 @@ describe('systemd --user service', () => {
     expect(lines(commands)).toEqual(['systemctl --user daemon-reload', 'systemctl --user enable --now localcert.service'])
   })
 
-  it('leaves Environment out when LOCALCERT_HOME is not set', async () => {
+  it('pins no LOCALCERT_HOME when it is not set; only the marker that tells its endpoint from one started by hand', async () => {
     fakeCommands()
     const box = sandbox()
     await installService({context: box.options.context})
-    expect(readFileSync(box.unit, 'utf8')).not.toContain('Environment=')
+    const unit = readFileSync(box.unit, 'utf8')
+    expect(unit).not.toContain('LOCALCERT_HOME')
+    expect(unit.match(/^Environment=.*$/gm)).toEqual(['Environment="LOCALCERT_SERVICE=1"'])
   })
 
   it('honours XDG_CONFIG_HOME for the unit directory', async () => {

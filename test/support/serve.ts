@@ -22,9 +22,9 @@ const printedJson = (stdout: string) => stdout.trimEnd().endsWith('}')
  * Starts the built CLI's `localcert serve` (`--port 0 --json` unless `args` says otherwise) on `home` and resolves once `ready(stdout)`, by default when its JSON is out; stop it in an afterAll or the test (it is also killed if the test process exits first).
  * @example const endpoint = await serveEndpoint(home)  // endpoint.directoryUrl, endpoint.kid, endpoint.hmacKey; await endpoint.stop()
  */
-export async function serveEndpoint(home: string, options: {args?: string[]; ready?: (stdout: string) => boolean} = {}): Promise<ServedEndpoint> {
+export async function serveEndpoint(home: string, options: {args?: string[]; ready?: (stdout: string) => boolean; env?: NodeJS.ProcessEnv} = {}): Promise<ServedEndpoint> {
   const {args = ['--port', '0', '--json'], ready = printedJson} = options
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {env: {...process.env, LOCALCERT_HOME: home}, cwd: home})
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {env: {...process.env, LOCALCERT_HOME: home, ...options.env}, cwd: home})
   let out = ''
   let err = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))

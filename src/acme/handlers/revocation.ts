@@ -1,5 +1,7 @@
 import {createPublicKey, X509Certificate} from 'node:crypto'
 import {sha256Hex} from '../../lib/hash.js'
+import {recordRevoked} from '../../state/inventory.js'
+import {caPaths} from '../../state/paths.js'
 import type {AcmeContext, Reply, SignedRequest} from '../context.js'
 import {isBase64url} from '../front/jws.js'
 import {AcmeProblem} from '../problems.js'
@@ -17,7 +19,7 @@ function checkReason(value: unknown): number {
  * revokeCert (RFC 8555 §7.6): signed by the account that ordered the certificate (`kid`) or by the certificate's
  * own key (`jwk`). Revocation shows up in ARI as a renewal window in the past; there is no CRL or OCSP locally.
  */
-export function revokeCertificate(req: SignedRequest, ctx: AcmeContext): Reply {
+export async function revokeCertificate(req: SignedRequest, ctx: AcmeContext): Promise<Reply> {
   const payload = req.payload
   if (!payload || !isBase64url(payload.certificate) || payload.certificate === '') throw new AcmeProblem('malformed', 'revokeCert needs {"certificate": <base64url DER>, "reason"?: n}')
   const der = Buffer.from(payload.certificate, 'base64url')
@@ -42,6 +44,8 @@ export function revokeCertificate(req: SignedRequest, ctx: AcmeContext): Reply {
   if (record.revoked) throw new AcmeProblem('alreadyRevoked', `certificate ${record.serial} was already revoked on ${record.revoked.at}`)
   record.revoked = {at: new Date().toISOString(), reason}
   ctx.store.saveCertificate(record)
+  // the inventory too, so `localcert list` (which reads no ACME state) can mark it revoked
+  await recordRevoked(caPaths(ctx.home).inventory, record.serial, record.revoked)
   ctx.emit({type: 'revoked', serial: record.serial, reason})
   return {status: 200, body: ''}
 }

@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
+import {uninstallMessage} from '../../cli/service-report.js'
 
 export default class ServiceUninstall extends BaseCommand {
   static override description = 'Stop running the ACME endpoint at login and remove the service files'
@@ -8,13 +9,7 @@ export default class ServiceUninstall extends BaseCommand {
     await this.parse(ServiceUninstall)
     const {uninstallService} = await import('../../service/manager.js')
     const result = await uninstallService()
-    this.output(result, () => {
-      this.log(result.removed ? `Stopped and removed ${result.file}` : 'The login service was not installed; nothing to do.')
-      if (result.manualSteps) {
-        this.log(`The service manager could not be reached (${result.reason ?? 'unknown reason'}); if it is running the endpoint, run:`)
-        for (const step of result.manualSteps) this.log(`  ${step}`)
-      }
-    })
+    this.output(result, () => this.log(uninstallMessage(result)))
     return result
   }
 }

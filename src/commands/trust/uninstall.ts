@@ -36,9 +36,17 @@ export default class TrustUninstall extends BaseCommand {
       this.log(formatReports(rows))
       if (flags['dry-run']) this.log('Dry run: nothing was changed.')
       else if (failed.length) this.log(`${failed.length} place(s) could not be cleaned; fix what the table says and run this again.`)
-      else this.log('Done. The CA is still there (`localcert uninstall` removes it too); restart browsers that were open.')
+      else this.log(doneMessage(flags, root.subject))
     })
     if (failed.length) process.exitCode = 1
     return summary
   }
+}
+
+/** The last line names the root that was removed: localcert's own CA stays in its home, a --root or --fingerprint one is not ours to delete. */
+function doneMessage(flags: {root?: string; fingerprint?: string}, subject: string): string {
+  const name = subject.split('\n').pop()
+  if (flags.root) return `Done: ${name} (from ${flags.root}) is no longer trusted by these stores; the file itself was left alone. Restart browsers that were open.`
+  if (flags.fingerprint) return `Done: ${name} is no longer trusted by these stores. Restart browsers that were open.`
+  return 'Done. The CA is still there (`localcert uninstall` removes it too); restart browsers that were open.'
 }

@@ -7,6 +7,7 @@ import {pemBlocks} from '../../lib/pem.js'
 import {describeCert, fingerprintsIn, type StoredCert, type TrustRoot} from '../root.js'
 import {formatEnv, runtimePaths, runtimeVariables, SHELLS} from '../shell-env.js'
 import {shellProfileTargets} from './shell-profile.js'
+import {keepUserCas, type UserCaSource} from '../user-cas.js'
 import {VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
 
 /** Where each OS keeps the PEM bundle OpenSSL-based clients read (first one found wins). */
@@ -40,31 +41,35 @@ async function distributedRoots(localcertHome: string): Promise<StoredCert[]> {
  * Rewrites roots.pem, bundle.pem and the env.* files from the roots we distribute and the current system
  * bundle (so an updated system bundle flows in); with no roots left, removes them. Writes only what changed.
  */
-export async function rebuildRuntimeFiles(ctx: TrustContext): Promise<void> {
+export async function rebuildRuntimeFiles(ctx: TrustContext): Promise<UserCaSource[]> {
   const files = runtimePaths(ctx.localcertHome)
   const roots = await distributedRoots(ctx.localcertHome)
   const outputs = [files.rootsPem, files.bundle, ...SHELLS.map((shell) => files.envFile(shell))]
   if (roots.length === 0) {
     for (const file of outputs) await rm(file, {force: true})
-    return
+    return []
   }
   const ours = new Set(roots.map((root) => root.fingerprint))
   const system = await systemBundle(ctx)
-  const publicRoots = system.pems.flatMap((pem) => {
+  const publicCerts = system.pems.flatMap((pem) => {
     const cert = describeCert(pem)
-    return cert && !ours.has(cert.fingerprint) ? [cert.pem] : []
+    return cert && !ours.has(cert.fingerprint) ? [cert] : []
   })
-  const rootsText = roots.map((root) => root.pem).join('')
+  const publicRoots = publicCerts.map((cert) => cert.pem)
+  // the CAs the user's current variables name (a corporate proxy's) stay trusted once the variables point at our files
+  const user = await keepUserCas(ctx, new Set(publicCerts.map((cert) => cert.fingerprint)), ours)
+  const rootsText = roots.map((root) => root.pem).join('') + user.pems.join('')
   const variables = runtimeVariables(ctx.localcertHome, ctx.platform)
   const header = 'written by localcert: makes runtimes that ignore the OS store trust your local CA'
   const contents: Array<[string, string]> = [
     [files.rootsPem, rootsText],
-    [files.bundle, `# ${system.source} + the roots localcert distributes (rebuilt by \`localcert env\`)\n${publicRoots.join('')}${rootsText}`],
+    [files.bundle, `# ${system.source} + the roots localcert distributes${user.pems.length ? ' + the CAs you trusted before (trust/user-cas.pem)' : ''} (rebuilt by \`localcert env\`)\n${publicRoots.join('')}${rootsText}`],
     ...SHELLS.map((shell): [string, string] => [files.envFile(shell), formatEnv(variables, shell, [header])]),
   ]
   for (const [file, text] of contents) {
     if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) await writeFileSafely(file, text, 0o644)
   }
+  return user.sources
 }
 
 /** The bundle files in the localcert home that `localcert env` points runtimes at. */
