@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'NEEDS_CONFIRMATION'
   | 'VERIFICATION_FAILED'
   | 'HOSTS_BLOCK_EDITED'
+  | 'INTERRUPTED'
 
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.

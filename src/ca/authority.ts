@@ -7,6 +7,7 @@ import {withLock} from '../state/lock.js'
 import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, readPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
 import {defaultPolicy, nameConstraintsDer, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
+import {pemBlocks, pemToDer} from '../lib/pem.js'
 import {loadX509} from './x509.js'
 import {renewalDue} from './lifetime.js'
 import {ROOT_ORGANIZATION} from './subject.js'
@@ -34,6 +35,10 @@ export interface CaMeta {
   intermediate: CertSummary & {id: string; subjectDer: string; keyId: string}
   /** Fingerprints of intermediates this CA used before, newest last. */
   previousIntermediates: string[]
+  /** Fingerprints of roots this CA used before (`rotate --root`), newest last; their certificates stay in ca/retired. */
+  previousRoots?: string[]
+  /** The previous root while `rotate --root` has not yet removed it from every store (a rerun finishes that). */
+  retiring?: string
 }
 
 export interface CreateOptions {
@@ -105,14 +110,18 @@ async function createIntermediate(rootCert: import('@peculiar/x509').X509Certifi
   return {id, cert, keys}
 }
 
-/**
- * Creates the root and first intermediate in a temporary directory next to `<home>/ca`, then renames it
- * into place: a process killed mid-way leaves no CA or the whole CA, never half of one.
- */
-async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
+/** A root and its first intermediate, in memory, with the ca.json that describes them. */
+export interface GeneratedCa {
+  rootPem: string
+  rootKeyPem: string
+  intermediatePem: string
+  intermediateKeyPem: string
+  meta: CaMeta
+}
+
+/** Generates a root and its first intermediate (nothing is written): for a new CA and for `rotate --root`. */
+export async function generateCa(keyType: KeyType, policy: NamePolicy): Promise<GeneratedCa> {
   const x509 = await loadX509()
-  const keyType = options.keyType ?? 'ecdsa'
-  const policy = defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true)
   const rootKeys = await generateKeyPair(keyType, 'ca')
   const rootId = randomId(4)
   const notBefore = new Date(Date.now() - 3_600_000)
@@ -136,15 +145,35 @@ async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
     intermediate: await intermediateSummary(inter.cert, inter.id),
     previousIntermediates: [],
   }
+  return {
+    rootPem: root.toString('pem') + '\n',
+    rootKeyPem: await exportPrivateKeyPem(rootKeys.privateKey),
+    intermediatePem: inter.cert.toString('pem') + '\n',
+    intermediateKeyPem: await exportPrivateKeyPem(inter.keys.privateKey),
+    meta,
+  }
+}
+
+/** Writes a generated CA's files (ca.json last) into `dir`, named as in `<home>/ca`. */
+export async function writeGeneratedCa(dir: string, generated: GeneratedCa): Promise<void> {
+  const at = (file: string) => path.join(dir, path.basename(file))
+  const names = caPaths(dir)
+  await writeFileSafely(at(names.rootCert), generated.rootPem, 0o644)
+  await writeFileSafely(at(names.rootKey), generated.rootKeyPem)
+  await writeFileSafely(at(names.intermediateCert(generated.meta.intermediate.id)), generated.intermediatePem, 0o644)
+  await writeFileSafely(at(names.intermediateKey(generated.meta.intermediate.id)), generated.intermediateKeyPem)
+  await writeFileSafely(at(names.meta), JSON.stringify(generated.meta, null, 2) + '\n')
+}
+
+/**
+ * Creates the root and first intermediate in a temporary directory next to `<home>/ca`, then renames it
+ * into place: a process killed mid-way leaves no CA or the whole CA, never half of one.
+ */
+async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
+  const generated = await generateCa(options.keyType ?? 'ecdsa', defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
   const staging = await mkdtemp(path.join(paths.home, '.ca-staging-'))
   try {
-    const inStaging = caPaths(paths.home)
-    const at = (file: string) => path.join(staging, path.basename(file))
-    await writeFileSafely(at(inStaging.rootCert), root.toString('pem') + '\n', 0o644)
-    await writeFileSafely(at(inStaging.rootKey), await exportPrivateKeyPem(rootKeys.privateKey))
-    await writeFileSafely(at(inStaging.intermediateCert(inter.id)), inter.cert.toString('pem') + '\n', 0o644)
-    await writeFileSafely(at(inStaging.intermediateKey(inter.id)), await exportPrivateKeyPem(inter.keys.privateKey))
-    await writeFileSafely(at(inStaging.meta), JSON.stringify(meta, null, 2) + '\n')
+    await writeGeneratedCa(staging, generated)
     await rename(staging, paths.ca)
   } catch (error) {
     await rm(staging, {recursive: true, force: true})
@@ -166,6 +195,24 @@ export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
   }
 }
 
+/** Where `rotate --root` keeps the certificate of a root it replaced (public: chains of old leaves need it). */
+export function retiredRootFile(paths: CaPaths, fingerprint: string): string {
+  return path.join(paths.ca, 'retired', `root-${fingerprint}.pem`)
+}
+
+/**
+ * The root ca.json names. root.pem is replaced just before ca.json during `rotate --root`, so a reader holding the
+ * ca.json of before finds its root among the retired ones: ca.json stays the one switch.
+ */
+async function rootPemOf(paths: CaPaths, meta: CaMeta): Promise<string> {
+  const pem = await readFile(paths.rootCert, 'utf8')
+  const block = pemBlocks(pem)[0]
+  if (block && sha256Hex(pemToDer(block)) === meta.root.fingerprint) return pem
+  return readFile(retiredRootFile(paths, meta.root.fingerprint), 'utf8').catch(() => {
+    throw new LocalcertError('CA_CORRUPT', `${paths.rootCert} is not the root ${paths.meta} names (${meta.root.fingerprint.slice(0, 16)}…)`, 'an interrupted `localcert rotate --root` leaves this: run `localcert rotate --root --yes` to finish it')
+  })
+}
+
 /** Loads the CA under `home`; undefined when there is none yet. Never creates or renews anything. */
 export async function loadAuthority(home: string): Promise<Authority | undefined> {
   const paths = caPaths(home)
@@ -173,7 +220,7 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
   if (!meta) return undefined
   try {
     const [rootPem, intermediatePem, keyPem] = await Promise.all([
-      readFile(paths.rootCert, 'utf8'),
+      rootPemOf(paths, meta),
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
