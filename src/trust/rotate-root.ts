@@ -1,6 +1,6 @@
 import {loadAuthority, readMeta} from '../ca/authority.js'
 import {reissueLiveLeaves, type ReissueReport} from '../ca/reissue.js'
-import {CA_CHANGE_CHECK_MS, retiringRootPem, stageRoot, switchToStagedRoot, finishRootRotation} from '../ca/rotate.js'
+import {CA_CHANGE_CHECK_MS, readStagedRoot, retiringRootPem, stageRoot, switchToStagedRoot, finishRootRotation} from '../ca/rotate.js'
 import {LocalcertError} from '../errors.js'
 import {caPaths} from '../state/paths.js'
 import {createContext, type ContextInit} from './context.js'
@@ -102,6 +102,28 @@ async function eachPlace(ctx: TrustContext, targets: StoreTarget[], options: Roo
 
 function interrupted(rerun: string, where: string): LocalcertError {
   return new LocalcertError('INTERRUPTED', `rotate --root was interrupted ${where}; every store still trusts the root the CA uses`, `run \`${rerun}\` to finish: it resumes with the same new root`)
+}
+
+export interface RootRotationPlan {
+  /** new: nothing done yet; staged: a new root waits (an earlier run stopped before the switch); switched: only the old root's removal is left. */
+  phase: 'new' | 'staged' | 'switched'
+  previousRoot: string
+  /** The places that trust the root being replaced: where the new one goes, and the old one leaves. */
+  places: StoreReport[]
+}
+
+/**
+ * What `rotate --root` would do, read only: for the question asked on a terminal.
+ * @example const {places} = await rootRotationPlan(home, {localcertHome: home})
+ */
+export async function rootRotationPlan(home: string, options: ContextInit): Promise<RootRotationPlan> {
+  const meta = await readMeta(caPaths(home))
+  if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home} to rotate`, 'run `localcert setup` first')
+  const pem = meta.retiring ? await retiringRootPem(home) : (await loadAuthority(home))!.rootPem
+  const root = parseRoot(pem!, caPaths(home).rootCert)
+  const {targets, unreadable} = await placesTrusting(createContext(options), root)
+  const phase = meta.retiring ? 'switched' : (await readStagedRoot(home)) ? 'staged' : 'new'
+  return {phase, previousRoot: root.fingerprint, places: [...targets.map((target) => row(target, 'present')), ...unreadable]}
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
