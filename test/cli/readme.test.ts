@@ -26,6 +26,7 @@ const NOT_HERE: Record<string, string> = {
   'npm ci': 'the repository’s own install (needs the registry): .ci/run does it before this suite',
   'npm test': 'this suite',
   'npm run bench': 'the benchmark: minutes of load, never part of the suite',
+  'localcert rotate --root --yes --reissue': 'replaces the root in every real store in the middle of the walk-through, after which later lines would test another CA: test/cli/rotate-root.test.ts runs it end to end against the same real stores, checked between the steps',
 }
 
 /** Lines run with a change a non-interactive run needs, and why. */
