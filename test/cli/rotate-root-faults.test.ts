@@ -13,6 +13,9 @@ import {all, makeNssDb, neverNeither, pausingRotate, rootOf, type Places} from '
 
 const runsHere = runsAsRoot('localcert rotate --root faults') && hasTools('localcert rotate --root faults', 'certutil', 'openssl', 'keytool')
 
+/** These tests wait for the machine-wide trust lock (other files' system tests) before they start. */
+const LOCKED_TIMEOUT_MS = 600_000
+
 const caJson = (home: string) => JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8'))
 const stagedRoot = (home: string): TrustRoot => parseRoot(readFileSync(path.join(home, 'ca', 'staged-root', 'root.pem'), 'utf8'), 'the staged root')
 
@@ -77,7 +80,7 @@ describe.skipIf(!runsHere)('localcert rotate --root faults (built CLI, real NSS 
     } finally {
       await release()
     }
-  })
+  }, LOCKED_TIMEOUT_MS)
 
   it('a store that fails while the new root is installed stops before the switch with both roots trusted, says what to rerun, and the rerun finishes with the same new root', async () => {
     const release = await holdSystemTrust()
@@ -115,7 +118,7 @@ describe.skipIf(!runsHere)('localcert rotate --root faults (built CLI, real NSS 
     } finally {
       await release()
     }
-  })
+  }, LOCKED_TIMEOUT_MS)
 })
 
 describe.skipIf(!hasTools('localcert rotate --root without a terminal', 'openssl'))('localcert rotate --root without a terminal', () => {

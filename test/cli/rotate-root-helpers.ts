@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {pemBlocks} from '../../src/lib/pem.js'
 import path from 'node:path'
 import {expect} from 'vitest'
 import {uninstallRoot} from '../../src/trust/everywhere.js'
@@ -94,6 +95,16 @@ export function pausingRotate(args: string[], options: {home: string; env: NodeJ
     kill: (signal: NodeJS.Signals) => child.kill(signal),
     exited,
   }
+}
+
+/** `openssl verify -trusted root` of a chain (leaf first): -trusted, unlike -CAfile, leaves the machine's own roots out. */
+export async function verifiesWith(chainPem: string, rootPem: string, dir: string, args: string[] = []): Promise<boolean> {
+  const [leaf, ...rest] = pemBlocks(chainPem)
+  const files = {root: path.join(dir, 'verify-root.pem'), chain: path.join(dir, 'verify-chain.pem'), leaf: path.join(dir, 'verify-leaf.pem')}
+  writeFileSync(files.root, rootPem)
+  writeFileSync(files.chain, rest.map((block) => `${block}\n`).join(''))
+  writeFileSync(files.leaf, `${leaf}\n`)
+  return (await sh('openssl', ['verify', ...args, '-trusted', files.root, '-untrusted', files.chain, files.leaf])).code === 0
 }
 
 /** Safety net after a failed test: no root of this run may stay in the machine's system store. */
