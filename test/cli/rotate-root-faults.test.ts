@@ -2,7 +2,7 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'nod
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseRoot, type TrustRoot} from '../../src/trust/root.js'
-import {cli, tempDir} from '../support/env.js'
+import {BIN, cli, sh, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
 import {all, makeNssDb, neverNeither, pausingRotate, rootOf, type Places} from './rotate-root-helpers.js'
@@ -119,6 +119,22 @@ describe.skipIf(!runsHere)('localcert rotate --root faults (built CLI, real NSS 
       await release()
     }
   }, LOCKED_TIMEOUT_MS)
+})
+
+describe.skipIf(!runsHere || !hasTools('localcert rotate --root on a terminal', 'script'))('localcert rotate --root on a terminal', () => {
+  it('says which stores trust the current root and asks first; "no" changes nothing', async () => {
+    const {home, env, places, oldRoot} = await trustedCa()
+    const meta = readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')
+    // script(1) gives the CLI a terminal; the answer is typed on it
+    const asked = await sh('script', ['-qec', `${process.execPath} ${BIN} rotate --root`, '/dev/null'], {env: {...env, LOCALCERT_HOME: home}, input: 'n\n'})
+    expect(asked.code, asked.stdout + asked.stderr).toBe(0)
+    expect(asked.stdout).toContain(`wherever the current one ${oldRoot.fingerprint.slice(0, 16)}… is trusted:`)
+    expect(asked.stdout).toContain(`nss: ${places.nssdbs[0]}`)
+    expect(asked.stdout).toMatch(/Rotate the root now\? \[y\/N\][\s\S]*Nothing changed\./)
+    expect(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).toBe(meta)
+    expect(existsSync(path.join(home, 'ca', 'staged-root'))).toBe(false)
+    expect((await cli(['uninstall', '--yes'], {home, env})).code).toBe(0)
+  })
 })
 
 describe.skipIf(!hasTools('localcert rotate --root without a terminal', 'openssl'))('localcert rotate --root without a terminal', () => {
