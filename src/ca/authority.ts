@@ -1,3 +1,4 @@
+import {createPublicKey} from 'node:crypto'
 import {readFile, rename, rm, mkdtemp, readdir} from 'node:fs/promises'
 import path from 'node:path'
 import {LocalcertError} from '../errors.js'
@@ -62,6 +63,8 @@ export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
   }
 }
 
+const INTERRUPTED_ROTATION_HINT = 'an interrupted `localcert rotate --root` leaves this: run `localcert rotate --root --yes` to finish it'
+
 /** Where `rotate --root` keeps the certificate of a root it replaced (public: chains of old leaves need it). */
 export function retiredRootFile(paths: CaPaths, fingerprint: string): string {
   return path.join(paths.ca, 'retired', `root-${fingerprint}.pem`)
@@ -76,7 +79,7 @@ async function rootPemOf(paths: CaPaths, meta: CaMeta): Promise<string> {
   const block = pemBlocks(pem)[0]
   if (block && sha256Hex(pemToDer(block)) === meta.root.fingerprint) return pem
   return readFile(retiredRootFile(paths, meta.root.fingerprint), 'utf8').catch(() => {
-    throw new LocalcertError('CA_CORRUPT', `${paths.rootCert} is not the root ${paths.meta} names (${meta.root.fingerprint.slice(0, 16)}…)`, 'an interrupted `localcert rotate --root` leaves this: run `localcert rotate --root --yes` to finish it')
+    throw new LocalcertError('CA_CORRUPT', `${paths.rootCert} is not the root ${paths.meta} names (${meta.root.fingerprint.slice(0, 16)}…)`, INTERRUPTED_ROTATION_HINT)
   })
 }
 
@@ -115,8 +118,10 @@ export function intermediateNeedsRenewal(meta: CaMeta, now = Date.now(), until?:
 /** Signs a fresh intermediate with the root key and switches to it atomically (ca.json is the switch). */
 async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
   const x509 = await loadX509()
-  const root = new x509.X509Certificate(await readFile(paths.rootCert, 'utf8'))
-  const {key: rootKey} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  const root = new x509.X509Certificate(await rootPemOf(paths, meta))
+  const {key: rootKey, object} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  // a `rotate --root` killed between its writes may leave the next root's key beside this root: never sign with it
+  if (!createPublicKey(object).export({type: 'spki', format: 'der'}).equals(Buffer.from(root.publicKey.rawData))) throw new LocalcertError('CA_CORRUPT', `${paths.rootKey} is not the key of the root ${paths.meta} names`, INTERRUPTED_ROTATION_HINT)
   const inter = await createIntermediate(root, rootKey, await root.publicKey.export(), meta.keyType, meta.policy)
   await writeFileSafely(paths.intermediateKey(inter.id), await exportPrivateKeyPem(inter.keys.privateKey))
   await writeFileSafely(paths.intermediateCert(inter.id), inter.cert.toString('pem') + '\n', 0o644)

@@ -5,7 +5,7 @@ import {parseRoot, type TrustRoot} from '../../src/trust/root.js'
 import {BIN, cli, sh, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
-import {all, makeNssDb, neverNeither, pausingRotate, rootOf, type Places} from './rotate-root-helpers.js'
+import {all, makeNssDb, neverNeither, pausingRotate, rootOf, verifiesWith, type Places} from './rotate-root-helpers.js'
 
 // The faults of `localcert rotate --root`: Ctrl-C between steps, a store that fails, no terminal to ask. Built CLI
 // as a child process, real NSS databases and the runtime bundle (the system store does not trust these CAs, so the
@@ -134,6 +134,46 @@ describe.skipIf(!runsHere || !hasTools('localcert rotate --root on a terminal', 
     expect(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).toBe(meta)
     expect(existsSync(path.join(home, 'ca', 'staged-root'))).toBe(false)
     expect((await cli(['uninstall', '--yes'], {home, env})).code).toBe(0)
+  })
+})
+
+describe.skipIf(!hasTools('localcert rotate --root killed mid-switch', 'openssl'))('localcert rotate --root killed in the middle of the switch', () => {
+  it('with root.pem and the root key already replaced but not ca.json, the CA still signs with the root ca.json names, and a rerun finishes with the staged root', async () => {
+    const dir = tempDir('localcert-rotate-switch-')
+    const home = path.join(dir, 'state')
+    expect((await cli(['setup', '--no-trust'], {home})).code).toBe(0)
+    const oldRoot = rootOf(home)
+    const rotate = pausingRotate(['--root', '--yes'], {home, env: {}, pauseFile: path.join(dir, 'pause')})
+    expect(await rotate.paused()).toBe('staged')
+    rotate.kill('SIGKILL')
+    await rotate.exited
+    // what the switch writes first, in its order, as a kill after them would leave it
+    const ca = path.join(home, 'ca')
+    const staged = path.join(ca, 'staged-root')
+    mkdirSync(path.join(ca, 'retired'), {recursive: true})
+    writeFileSync(path.join(ca, 'retired', `root-${oldRoot.fingerprint}.pem`), readFileSync(path.join(ca, 'root.pem')))
+    writeFileSync(path.join(ca, 'root-key.pem'), readFileSync(path.join(staged, 'root-key.pem')), {mode: 0o600})
+    writeFileSync(path.join(ca, 'root.pem'), readFileSync(path.join(staged, 'root.pem')))
+    const newRoot = stagedRoot(home)
+    expect(caJson(home).root.fingerprint).toBe(oldRoot.fingerprint)
+
+    // a PKCS#12 file carries the root the CA hands out with its chain: still the one ca.json names (from ca/retired)
+    const issued = await cli(['cert', '--p12-file', path.join(dir, 'mid.p12'), 'mid.localhost'], {home})
+    expect(issued.code, issued.stderr).toBe(0)
+    const bundled = await sh('openssl', ['pkcs12', '-in', path.join(dir, 'mid.p12'), '-nokeys', '-passin', 'pass:changeit'])
+    expect(bundled.code, bundled.stderr).toBe(0)
+    expect(await verifiesWith(bundled.stdout, oldRoot.pem, dir)).toBe(true)
+    const flat = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '')
+    expect(flat(bundled.stdout)).toContain(flat(oldRoot.pem))
+    expect(flat(bundled.stdout)).not.toContain(flat(newRoot.pem))
+
+    const finished = await cli(['rotate', '--root', '--yes', '--json'], {home})
+    expect(finished.code, finished.stdout + finished.stderr).toBe(0)
+    expect(JSON.parse(finished.stdout)).toMatchObject({completed: true, resumed: true, previousRoot: oldRoot.fingerprint, root: newRoot.fingerprint})
+    expect(rootOf(home).fingerprint).toBe(newRoot.fingerprint)
+    const after = await cli(['cert', '--cert-file', path.join(dir, 'after.pem'), '--key-file', path.join(dir, 'after-key.pem'), 'after.localhost'], {home})
+    expect(after.code, after.stderr).toBe(0)
+    expect(await verifiesWith(readFileSync(path.join(dir, 'after.pem'), 'utf8'), newRoot.pem, dir)).toBe(true)
   })
 })
 
