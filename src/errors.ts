@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'VERIFICATION_FAILED'
   | 'HOSTS_BLOCK_EDITED'
   | 'INVALID_PREFERENCE'
+  | 'INTERRUPTED'
 
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.

@@ -11,6 +11,7 @@ import {NonceStore} from './front/nonces.js'
 import {RateLimiter, type RateLimitOptions} from './rate-limits.js'
 import {AcmeStore, type StoreLimits} from './storage/store.js'
 import {ensureTlsIdentity} from './tls-identity.js'
+import {CA_CHANGE_CHECK_MS} from '../ca/rotate.js'
 
 const SWEEP_MS = 10 * 60_000
 const TLS_CHECK_MS = 60 * 60_000
@@ -122,8 +123,10 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
       cleanups.push(() => removeEndpoint(home, port))
     }
 
+    let servedBy = ca.intermediateFingerprint
     const renewIdentity = async () => {
       const next = await ensureTlsIdentity(home, tlsNames, ca)
+      servedBy = ca.intermediateFingerprint
       if (!next.renewed) return
       identity = next.identity
       for (const server of servers) server.setSecureContext({cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2'})
@@ -135,9 +138,16 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
         .then(renewIdentity)
         .catch((error: Error) => emit({type: 'error', message: `cannot renew the endpoint's certificate: ${error.message}`}))
     }, TLS_CHECK_MS).unref()
+    // a rotation (`localcert rotate [--root]`) moves the endpoint to the new chain within seconds, before the old root goes
+    const caCheck = setInterval(() => {
+      ca.refresh()
+        .then(() => (ca.intermediateFingerprint === servedBy ? undefined : renewIdentity()))
+        .catch((error: Error) => emit({type: 'error', message: `cannot move the endpoint's certificate to the new CA: ${error.message}`}))
+    }, CA_CHANGE_CHECK_MS).unref()
     cleanups.push(() => {
       clearInterval(sweep)
       clearInterval(tlsCheck)
+      clearInterval(caCheck)
     })
 
     let closing: Promise<void> | undefined

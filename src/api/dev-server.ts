@@ -4,6 +4,8 @@ import type {SecureContextOptions, Server as TlsServer} from 'node:tls'
 import {renewalAt, renewalDue} from '../ca/lifetime.js'
 import {parseNames} from '../ca/names.js'
 import {sha256Hex} from '../lib/hash.js'
+import {pemBlocks, pemToDer} from '../lib/pem.js'
+import {CA_CHANGE_CHECK_MS} from '../ca/rotate.js'
 import {resolutionStamp, resolutionWarnings} from '../lib/resolve.js'
 import {writeFileSafely} from '../state/files.js'
 import {resolveHome} from '../state/paths.js'
@@ -111,15 +113,30 @@ export interface AutoRenewHandle {
   stop(): void
 }
 
+export interface AutoRenewOptions extends DevCertOptions {
+  /** The certificate the server was started with (with `cert`, its chain is known without asking the CA). */
+  current?: Pick<HttpsOptions, 'notBefore' | 'notAfter'> & {cert?: string}
+  onRenew?: (certificate: HttpsOptions) => void
+  onError?: (error: unknown) => void
+}
+
+/** SHA-256 of the intermediate in a served chain (leaf first). */
+function chainIntermediate(chainPem: string): string | undefined {
+  const block = pemBlocks(chainPem)[1]
+  return block ? sha256Hex(pemToDer(block)) : undefined
+}
+
 /**
  * Keeps a running TLS/HTTPS server's certificate fresh: when two thirds of its life have passed, issues a new one
- * and swaps it in with `server.setSecureContext`, without a restart. The timer never keeps the process alive.
+ * and swaps it in with `server.setSecureContext`, without a restart. It also looks at the CA every 2 s (one stat)
+ * and swaps at once when the CA was rotated (`localcert rotate [--root]`). The timers never keep the process alive.
  * @example const renewal = autoRenew(server, ['app.localhost']); … renewal.stop()
  */
-export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: DevCertOptions & {current?: Pick<HttpsOptions, 'notBefore' | 'notAfter'>; onRenew?: (certificate: HttpsOptions) => void; onError?: (error: unknown) => void} = {}): AutoRenewHandle {
+export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: readonly string[] = DEV_DEFAULT_NAMES, options: AutoRenewOptions = {}): AutoRenewHandle {
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   let failures = 0
+  let servedBy = options.current?.cert ? chainIntermediate(options.current.cert) : undefined
   const wake = (delay: number) => {
     if (stopped) return
     if (timer) clearTimeout(timer)
@@ -139,19 +156,40 @@ export function autoRenew(server: Pick<TlsServer, 'setSecureContext'>, names: re
   const swap = async (fresh: boolean) => {
     const current = await httpsOptions(names, {...options, fresh})
     server.setSecureContext({key: current.key, cert: current.cert} satisfies SecureContextOptions)
+    servedBy = chainIntermediate(current.cert)
     options.onRenew?.(current)
     schedule(current)
     return current
   }
+  let checking = false
+  const caCheck = setInterval(() => {
+    if (checking || stopped) return
+    checking = true
+    resolveHome(options.home)
+      .then(currentAuthority)
+      .then(async (ca) => {
+        if (!ca) return
+        servedBy ??= ca.meta.intermediate.fingerprint
+        if (servedBy !== ca.meta.intermediate.fingerprint) await swap(false)
+      })
+      .catch(retry)
+      .finally(() => (checking = false))
+  }, CA_CHANGE_CHECK_MS)
+  caCheck.unref()
   const handle: AutoRenewHandle = {
     renewNow: () => swap(true),
     stop() {
       stopped = true
       if (timer) clearTimeout(timer)
+      clearInterval(caCheck)
     },
   }
   // the certificate the server was started with, when the caller has it, saves reading it back
   if (options.current) schedule(options.current)
-  else void httpsOptions(names, options).then(schedule, retry)
+  else
+    void httpsOptions(names, options).then((current) => {
+      servedBy ??= chainIntermediate(current.cert)
+      schedule(current)
+    }, retry)
   return handle
 }

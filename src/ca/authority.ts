@@ -1,40 +1,20 @@
+import {createPublicKey} from 'node:crypto'
 import {readFile, rename, rm, mkdtemp, readdir} from 'node:fs/promises'
 import path from 'node:path'
 import {LocalcertError} from '../errors.js'
-import {caPaths, userAtHost, type CaPaths} from '../state/paths.js'
-import {ensurePrivateDir, readJson, writeFileSafely, randomId} from '../state/files.js'
+import {caPaths, type CaPaths} from '../state/paths.js'
+import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
-import {exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, readPrivateKeyPem, type KeyPair, type KeyType} from './keys.js'
-import {defaultPolicy, nameConstraintsDer, type NamePolicy} from './policy.js'
+import {exportPrivateKeyPem, importPrivateKeyPem, readPrivateKeyPem, type KeyType} from './keys.js'
+import {defaultPolicy, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
+import {pemBlocks, pemToDer} from '../lib/pem.js'
 import {loadX509} from './x509.js'
 import {renewalDue} from './lifetime.js'
-import {ROOT_ORGANIZATION} from './subject.js'
-import {randomSerial} from './serial.js'
+import {createIntermediate, generateCa, intermediateSummary, writeGeneratedCa, type CaMeta} from './generate.js'
 
-const DAY = 86_400_000
-const ROOT_DAYS = 3650
-const INTERMEDIATE_DAYS = 1095
-
-export interface CertSummary {
-  subject: string
-  serial: string
-  fingerprint: string
-  notBefore: string
-  notAfter: string
-}
-
-export interface CaMeta {
-  version: 1
-  keyType: KeyType
-  createdAt: string
-  policy: NamePolicy
-  root: CertSummary
-  /** subjectDer (base64) and keyId (hex) let leaves be encoded without parsing the intermediate again. */
-  intermediate: CertSummary & {id: string; subjectDer: string; keyId: string}
-  /** Fingerprints of intermediates this CA used before, newest last. */
-  previousIntermediates: string[]
-}
+export type {CaMeta, CertSummary, GeneratedCa} from './generate.js'
+export {generateCa, writeGeneratedCa} from './generate.js'
 
 export interface CreateOptions {
   keyType?: KeyType
@@ -53,98 +33,15 @@ export interface Authority {
   intermediateKeyObject: import('node:crypto').KeyObject
 }
 
-async function summarise(cert: import('@peculiar/x509').X509Certificate): Promise<CertSummary> {
-  return {
-    subject: cert.subject,
-    serial: cert.serialNumber,
-    fingerprint: sha256Hex(cert.rawData),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-  }
-}
-
-async function intermediateSummary(cert: import('@peculiar/x509').X509Certificate, id: string): Promise<CaMeta['intermediate']> {
-  const x509 = await loadX509()
-  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)
-  return {...(await summarise(cert)), id, subjectDer: Buffer.from(cert.subjectName.toArrayBuffer()).toString('base64'), keyId: ski!.keyId}
-}
-
-function caSubject(role: string, id: string): Array<Record<string, string[]>> {
-  const who = userAtHost()
-  return [{O: [ROOT_ORGANIZATION]}, {OU: [who]}, {CN: [`localcert ${role} ${who} ${id}`]}]
-}
-
-async function caExtensions(keys: KeyPair, policy: NamePolicy, pathLength: number, issuerKey?: CryptoKey) {
-  const x509 = await loadX509()
-  const extensions: import('@peculiar/x509').Extension[] = [
-    new x509.BasicConstraintsExtension(true, pathLength, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | (issuerKey ? x509.KeyUsageFlags.digitalSignature : 0), true),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-  ]
-  if (issuerKey) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey))
-  if (policy.constrained) extensions.push(new x509.Extension('2.5.29.30', true, await nameConstraintsDer(policy)))
-  return extensions
-}
-
-async function createIntermediate(rootCert: import('@peculiar/x509').X509Certificate, rootKey: CryptoKey, rootPublic: CryptoKey, keyType: KeyType, policy: NamePolicy) {
-  const x509 = await loadX509()
-  const keys = await generateKeyPair(keyType, 'ca')
-  const id = randomId(4)
-  const notBefore = new Date(Date.now() - 3_600_000)
-  const notAfter = new Date(Math.min(notBefore.getTime() + INTERMEDIATE_DAYS * DAY, rootCert.notAfter.getTime()))
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: caSubject('intermediate', id),
-    issuer: rootCert.subjectName,
-    notBefore,
-    notAfter,
-    publicKey: keys.publicKey,
-    signingKey: rootKey,
-    extensions: await caExtensions(keys, policy, 0, rootPublic),
-  })
-  return {id, cert, keys}
-}
-
 /**
  * Creates the root and first intermediate in a temporary directory next to `<home>/ca`, then renames it
  * into place: a process killed mid-way leaves no CA or the whole CA, never half of one.
  */
 async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
-  const x509 = await loadX509()
-  const keyType = options.keyType ?? 'ecdsa'
-  const policy = defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true)
-  const rootKeys = await generateKeyPair(keyType, 'ca')
-  const rootId = randomId(4)
-  const notBefore = new Date(Date.now() - 3_600_000)
-  const root = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: caSubject('root', rootId),
-    issuer: caSubject('root', rootId),
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + ROOT_DAYS * DAY),
-    publicKey: rootKeys.publicKey,
-    signingKey: rootKeys.privateKey,
-    extensions: await caExtensions(rootKeys, policy, 1),
-  })
-  const inter = await createIntermediate(root, rootKeys.privateKey, rootKeys.publicKey, keyType, policy)
-  const meta: CaMeta = {
-    version: 1,
-    keyType,
-    createdAt: new Date().toISOString(),
-    policy,
-    root: await summarise(root),
-    intermediate: await intermediateSummary(inter.cert, inter.id),
-    previousIntermediates: [],
-  }
+  const generated = await generateCa(options.keyType ?? 'ecdsa', defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
   const staging = await mkdtemp(path.join(paths.home, '.ca-staging-'))
   try {
-    const inStaging = caPaths(paths.home)
-    const at = (file: string) => path.join(staging, path.basename(file))
-    await writeFileSafely(at(inStaging.rootCert), root.toString('pem') + '\n', 0o644)
-    await writeFileSafely(at(inStaging.rootKey), await exportPrivateKeyPem(rootKeys.privateKey))
-    await writeFileSafely(at(inStaging.intermediateCert(inter.id)), inter.cert.toString('pem') + '\n', 0o644)
-    await writeFileSafely(at(inStaging.intermediateKey(inter.id)), await exportPrivateKeyPem(inter.keys.privateKey))
-    await writeFileSafely(at(inStaging.meta), JSON.stringify(meta, null, 2) + '\n')
+    await writeGeneratedCa(staging, generated)
     await rename(staging, paths.ca)
   } catch (error) {
     await rm(staging, {recursive: true, force: true})
@@ -166,6 +63,26 @@ export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
   }
 }
 
+const INTERRUPTED_ROTATION_HINT = 'an interrupted `localcert rotate --root` leaves this: run `localcert rotate --root --yes` to finish it'
+
+/** Where `rotate --root` keeps the certificate of a root it replaced (public: chains of old leaves need it). */
+export function retiredRootFile(paths: CaPaths, fingerprint: string): string {
+  return path.join(paths.ca, 'retired', `root-${fingerprint}.pem`)
+}
+
+/**
+ * The root ca.json names. root.pem is replaced just before ca.json during `rotate --root`, so a reader holding the
+ * ca.json of before finds its root among the retired ones: ca.json stays the one switch.
+ */
+async function rootPemOf(paths: CaPaths, meta: CaMeta): Promise<string> {
+  const pem = await readFile(paths.rootCert, 'utf8')
+  const block = pemBlocks(pem)[0]
+  if (block && sha256Hex(pemToDer(block)) === meta.root.fingerprint) return pem
+  return readFile(retiredRootFile(paths, meta.root.fingerprint), 'utf8').catch(() => {
+    throw new LocalcertError('CA_CORRUPT', `${paths.rootCert} is not the root ${paths.meta} names (${meta.root.fingerprint.slice(0, 16)}…)`, INTERRUPTED_ROTATION_HINT)
+  })
+}
+
 /** Loads the CA under `home`; undefined when there is none yet. Never creates or renews anything. */
 export async function loadAuthority(home: string): Promise<Authority | undefined> {
   const paths = caPaths(home)
@@ -173,7 +90,7 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
   if (!meta) return undefined
   try {
     const [rootPem, intermediatePem, keyPem] = await Promise.all([
-      readFile(paths.rootCert, 'utf8'),
+      rootPemOf(paths, meta),
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
@@ -201,8 +118,10 @@ export function intermediateNeedsRenewal(meta: CaMeta, now = Date.now(), until?:
 /** Signs a fresh intermediate with the root key and switches to it atomically (ca.json is the switch). */
 async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
   const x509 = await loadX509()
-  const root = new x509.X509Certificate(await readFile(paths.rootCert, 'utf8'))
-  const {key: rootKey} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  const root = new x509.X509Certificate(await rootPemOf(paths, meta))
+  const {key: rootKey, object} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  // a `rotate --root` killed between its writes may leave the next root's key beside this root: never sign with it
+  if (!createPublicKey(object).export({type: 'spki', format: 'der'}).equals(Buffer.from(root.publicKey.rawData))) throw new LocalcertError('CA_CORRUPT', `${paths.rootKey} is not the key of the root ${paths.meta} names`, INTERRUPTED_ROTATION_HINT)
   const inter = await createIntermediate(root, rootKey, await root.publicKey.export(), meta.keyType, meta.policy)
   await writeFileSafely(paths.intermediateKey(inter.id), await exportPrivateKeyPem(inter.keys.privateKey))
   await writeFileSafely(paths.intermediateCert(inter.id), inter.cert.toString('pem') + '\n', 0o644)

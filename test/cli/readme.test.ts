@@ -30,6 +30,7 @@ const NOT_HERE: Record<string, string> = {
   'npm pack': 'packs a clone: the suite packs once per run (test/support/global-setup.ts)',
   'npx --yes --package ./localcert-0.1.0.tgz localcert setup --no-trust': 'test/package/npx.test.ts runs it with the tarball of this run, from an empty directory and HOME',
   'npx --yes --package ./localcert-0.1.0.tgz localcert cert app.localhost': 'test/package/npx.test.ts runs it and verifies the chain with openssl',
+  'localcert rotate --root --yes --reissue': 'replaces the root in every real store in the middle of the walk-through, after which later lines would test another CA: test/cli/rotate-root.test.ts runs it end to end against the same real stores, checked between the steps',
 }
 
 /** Lines run with a change a non-interactive run needs, and why. */
