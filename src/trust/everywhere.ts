@@ -200,6 +200,7 @@ export interface PlanHooks {
 export async function runInstallPlan(plan: InstallPlan, root: TrustRoot, hooks: PlanHooks = {}): Promise<StoreReport[]> {
   const {ctx} = plan
   const reports: StoreReport[] = []
+  let changedOne = false
   for (const place of plan.places) {
     let report: StoreReport
     if (place.action === 'report') report = place.report!
@@ -208,14 +209,15 @@ export async function runInstallPlan(plan: InstallPlan, root: TrustRoot, hooks: 
     else {
       hooks.onStart?.(place)
       report = await attempt(ctx, place.store, place.target!, async () => {
-        // another place's change may have brought the root here (Debian's hook feeds Java's cacerts)
-        if (await hasRoot(place.target!, root)) return 'already-present'
+        // an earlier change may have brought the root here (Debian's hook feeds Java's cacerts): read again
+        if (changedOne && (await hasRoot(place.target!, root))) return 'already-present'
         await place.target!.install(root)
         if (ctx.dryRun) return 'planned'
         await place.target!.verify(root, true)
         return 'installed'
       })
     }
+    if (report.status === 'installed') changedOne = true
     hooks.onDone?.(place, report)
     reports.push(report)
   }
