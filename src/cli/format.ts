@@ -74,6 +74,15 @@ export function table(rows: string[][], width: number = terminalWidth()): string
 }
 
 /**
+ * Prose for the terminal: each line wrapped at spaces to `width` (never a table or a command to copy: those have
+ * their own layout).
+ * @example this.log(fit(`Root ${subject} (SHA-256 ${fingerprint})`))
+ */
+export function fit(text: string, width: number = terminalWidth()): string {
+  return text.split('\n').map((line) => wrapText(line, width).join('\n')).join('\n')
+}
+
+/**
  * A `label: value` line that wraps its value under itself: `  names:       localhost, *.localhost, …`.
  * @example labelled('  names:       ', describePolicy(policy), 80)
  */

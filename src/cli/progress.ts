@@ -1,4 +1,4 @@
-import {terminalWidth, wrapText} from './format.js'
+import {fit, terminalWidth, wrapText} from './format.js'
 
 /**
  * Step-by-step progress on stderr: a spinner while a step runs (a terminal only, ora loaded only then), then one
@@ -87,7 +87,7 @@ export async function createProgress(stream: Stream = process.stderr, env: NodeJ
     skip: (text) => mark(paint.dim('–'), text),
     line(text) {
       stop()
-      write(text)
+      write(fit(text, width()))
     },
   }
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {formatDate, labelled} from '../cli/format.js'
+import {fit, formatDate, labelled} from '../cli/format.js'
 import {askYesNo, formatReports, trustFlags} from '../cli/trust-report.js'
 
 export default class Setup extends BaseCommand {
@@ -68,15 +68,15 @@ export default class Setup extends BaseCommand {
       const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}
       const changed = ca.created || !trust || trust.some((row) => row.status !== 'already-present' && row.status !== 'skipped' && row.status !== 'not-found')
       this.output(summary, () => {
-        this.log(ca.created ? `Created a new local CA in ${home}` : `The local CA in ${home} is ready`)
-        this.log(`  root:        ${ca.paths.rootCert}`)
-        this.log(`  fingerprint: SHA256 ${ca.meta.root.fingerprint}`)
+        this.log(fit(ca.created ? `Created a new local CA in ${home}` : `The local CA in ${home} is ready`))
+        this.log(labelled('  root:        ', ca.paths.rootCert))
+        this.log(labelled('  fingerprint: ', `SHA256 ${ca.meta.root.fingerprint}`))
         this.log(labelled('  valid until: ', `${formatDate(ca.meta.root.notAfter)} (intermediate until ${formatDate(ca.meta.intermediate.notAfter)}, renewed automatically)`))
         this.log(labelled('  names:       ', describePolicy(ca.meta.policy)))
-        if (!flags.trust) this.log('Trust stores were left alone (--no-trust); run `localcert setup` again without it to trust the CA.')
+        if (!flags.trust) this.log(fit('Trust stores were left alone (--no-trust); run `localcert setup` again without it to trust the CA.'))
         // when every store already trusted the root, the lines above said so: no table to repeat them
         if (trust && changed) this.log(formatReports(trust))
-        if (trust && !changed) this.log('Every store already trusts this root: nothing changed.')
+        if (trust && !changed) this.log(fit('Every store already trusts this root: nothing changed.'))
         this.log('Next: `localcert cert app.localhost` issues a certificate.')
       })
       if (interrupted) return this.stopped(progress, summary)
