@@ -74,12 +74,20 @@ export function table(rows: string[][], width: number = terminalWidth()): string
 }
 
 /**
- * Prose for the terminal: each line wrapped at spaces to `width` (never a table or a command to copy: those have
- * their own layout).
+ * Prose for the terminal: each line wrapped at spaces to `width`, its continuation lines indented two more than
+ * the line itself (never a table or a command to copy: those have their own layout).
  * @example this.log(fit(`Root ${subject} (SHA-256 ${fingerprint})`))
  */
 export function fit(text: string, width: number = terminalWidth()): string {
-  return text.split('\n').map((line) => wrapText(line, width).join('\n')).join('\n')
+  return text
+    .split('\n')
+    .map((line) => {
+      const indent = ' '.repeat(line.length - line.trimStart().length + 2)
+      const first = wrapText(line, width)[0]!
+      const rest = line.slice(first.length).trimStart()
+      return [first, ...(rest ? wrapText(rest, width - indent.length).map((more) => indent + more) : [])].join('\n')
+    })
+    .join('\n')
 }
 
 /**
