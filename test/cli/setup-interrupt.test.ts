@@ -4,9 +4,9 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {uninstallRoot} from '../../src/trust/everywhere.js'
 import {parseRoot, type TrustRoot} from '../../src/trust/root.js'
-import {BIN, cli, sh, tempDir, type CliResult} from '../support/env.js'
+import {BIN, cli, sh, type CliResult} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
+import {holdSystemTrust, homeWithNssDb, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
 
 // Ctrl-C (SIGINT) in the middle of a real `localcert setup`, while it adds the root to an NSS database: the step
 // under way finishes and is verified, nothing after it starts, and a second `setup` finishes the job. A certutil on
@@ -41,15 +41,10 @@ describe.skipIf(!runsHere)('localcert setup, interrupted (built CLI, real stores
   it('SIGINT while a store is being changed: that store ends trusted and verified, the later ones untouched, the CA complete; a rerun finishes cleanly', async () => {
     const release = await holdSystemTrust()
     const before = snapshotSystemTrust()
-    const dir = tempDir('localcert-setup-interrupt-')
-    const home = path.join(dir, 'state')
-    const userHome = path.join(dir, 'home')
-    const nssdb = path.join(userHome, '.pki', 'nssdb')
+    const {dir, home, userHome, nssdb} = homeWithNssDb('setup-interrupt')
     const bin = path.join(dir, 'bin')
     const marker = path.join(dir, 'certutil-adding')
-    mkdirSync(nssdb, {recursive: true})
     mkdirSync(bin)
-    expect((await sh('certutil', ['-N', '--empty-password', '-d', `sql:${nssdb}`])).code).toBe(0)
     const realCertutil = (await sh('sh', ['-c', 'command -v certutil'])).stdout.trim()
     writeFileSync(path.join(bin, 'certutil'), `#!/bin/sh\ncase " $* " in *" -A "*) : > '${marker}'; sleep 2;; esac\nexec '${realCertutil}' "$@"\n`)
     chmodSync(path.join(bin, 'certutil'), 0o755)
