@@ -34,6 +34,8 @@ function time(command, args, env) {
   return ms
 }
 
+const debianMkcertAliases = () => execFileSync('sh', ['-c', "keytool -list -cacerts -storepass changeit 2>/dev/null | grep -o '^debian:mkcert_development_ca_[0-9]*.pem' || true"], {encoding: 'utf8'}).split('\n').filter(Boolean)
+
 const snapshot = () =>
   execFileSync('sh', ['-c', 'ls -l --time-style=+ /usr/local/share/ca-certificates /etc/ssl/certs; sha256sum /etc/ssl/certs/ca-certificates.crt; keytool -list -cacerts -storepass changeit 2>/dev/null | grep -A1 trustedCertEntry'], {encoding: 'utf8'})
 
@@ -53,6 +55,15 @@ const sides = {
   localcert: {install: (env) => time(process.execPath, [bin, 'setup'], env), undo: (env) => time(process.execPath, [bin, 'uninstall', '--yes'], env)},
   mkcert: {install: (env) => time('mkcert', ['-install'], env), undo: (env) => time('mkcert', ['-uninstall'], env)},
 }
+/** keytool once read a cacerts half-written by something outside this run (EOFException): one retry, said aloud. */
+function retryOnce(run) {
+  try {
+    return run()
+  } catch (error) {
+    console.error(`bench-setup: retrying once after: ${error.message.split('\n')[0]}`)
+    return run()
+  }
+}
 const samples = {localcert: {first: [], second: []}, mkcert: {first: [], second: []}}
 const floor = []
 
@@ -63,6 +74,7 @@ const release = await lockfile.lock(lockTarget, {realpath: false, stale: 30_000,
 // mkcert -uninstall leaves dangling links that the next refresh removes: start from a refreshed store
 execFileSync('update-ca-certificates', [], {stdio: 'ignore'})
 const before = snapshot()
+const mkcertAliasesBefore = new Set(debianMkcertAliases())
 let after
 try {
   for (let round = 0; round < rounds; round++) {
@@ -71,10 +83,14 @@ try {
       const {dir, env} = world(kind)
       try {
         samples[kind].first.push(sides[kind].install(env))
-        for (let i = 0; i < repeats; i++) samples[kind].second.push(sides[kind].install(env))
+        for (let i = 0; i < repeats; i++) samples[kind].second.push(retryOnce(() => sides[kind].install(env)))
       } finally {
         sides[kind].undo(env)
-        if (kind === 'mkcert') execFileSync('update-ca-certificates', [], {stdio: 'ignore'})
+        if (kind === 'mkcert') {
+          execFileSync('update-ca-certificates', [], {stdio: 'ignore'})
+          // mkcert -uninstall leaves the alias Debian's hook gave its root in Java's cacerts (measured): take it out
+          for (const alias of debianMkcertAliases().filter((alias) => !mkcertAliasesBefore.has(alias))) execFileSync('keytool', ['-delete', '-alias', alias, '-cacerts', '-storepass', 'changeit'], {stdio: 'ignore'})
+        }
         rmSync(dir, {recursive: true, force: true})
       }
     }
