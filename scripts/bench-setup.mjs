@@ -112,6 +112,7 @@ console.log('both sides: the real Debian system store (its hook feeds Java), an 
 console.log(`first install   localcert setup ${result.localcert.first.toFixed(2)} s   mkcert -install ${result.mkcert.first.toFixed(2)} s   ratio ${(result.localcert.first / result.mkcert.first).toFixed(2)}x (target ≤ 1.0x)`)
 console.log(`second run      localcert setup ${result.localcert.second.toFixed(3)} s   mkcert -install ${result.mkcert.second.toFixed(3)} s   ratio ${(result.localcert.second / result.mkcert.second).toFixed(1)}x (target: localcert ≤ 0.3 s)`)
 console.log(`localcert --version (the CLI's start-up floor, oclif included) ${result.cliFloor.toFixed(3)} s: setup's own work on a second run is ${(result.localcert.second - result.cliFloor).toFixed(3)} s`)
-console.log(before === after ? 'system store, /etc/ssl/certs and Java cacerts: as before the run' : 'WARNING: the system store differs from before the run (see `localcert trust status`)')
 mkdirSync(path.join(root, '.bench'), {recursive: true})
+if (before !== after) for (const [name, text] of [['before', before], ['after', after]]) writeFileSync(path.join(root, '.bench', `setup-stores-${name}.txt`), text)
+console.log(before === after ? 'system store, /etc/ssl/certs and Java cacerts: as before the run' : 'WARNING: the system store differs from before the run: diff .bench/setup-stores-before.txt .bench/setup-stores-after.txt')
 writeFileSync(path.join(root, '.bench', 'setup.json'), JSON.stringify({date: new Date().toISOString(), node: process.version, rounds, repeats, seconds: result, samples, storesUnchanged: before === after}, null, 2) + '\n')
