@@ -71,7 +71,7 @@ const lockfile = (await import('proper-lockfile')).default
 const lockTarget = path.join(existsSync('/run/lock') ? '/run/lock' : tmpdir(), 'localcert-tests-system-trust')
 console.error('bench-setup: waiting for the machine-wide trust-store lock (the tests take it too)…')
 const release = await lockfile.lock(lockTarget, {realpath: false, stale: 30_000, update: 5_000, retries: {retries: 1_200, factor: 1, minTimeout: 500, maxTimeout: 500}, onCompromised: () => undefined})
-// mkcert -uninstall leaves dangling links that the next refresh removes: start from a refreshed store
+// start from a refreshed store, so the snapshot below is what a refresh leaves
 execFileSync('update-ca-certificates', [], {stdio: 'ignore'})
 const before = snapshot()
 const mkcertAliasesBefore = new Set(debianMkcertAliases())
@@ -87,8 +87,10 @@ try {
       } finally {
         sides[kind].undo(env)
         if (kind === 'mkcert') {
+          // mkcert -uninstall leaves its name and hash links in /etc/ssl/certs dangling, and update-ca-certificates keeps them (measured)
+          execFileSync('sh', ['-c', "find /etc/ssl/certs -maxdepth 1 -xtype l \\( -name 'mkcert_development_CA_*' -o -lname 'mkcert_development_CA_*' \\) -exec rm -f {} +"])
           execFileSync('update-ca-certificates', [], {stdio: 'ignore'})
-          // mkcert -uninstall leaves the alias Debian's hook gave its root in Java's cacerts (measured): take it out
+          // mkcert -uninstall also leaves the alias Debian's hook gave its root in Java's cacerts (measured): take it out
           for (const alias of debianMkcertAliases().filter((alias) => !mkcertAliasesBefore.has(alias))) execFileSync('keytool', ['-delete', '-alias', alias, '-cacerts', '-storepass', 'changeit'], {stdio: 'ignore'})
         }
         rmSync(dir, {recursive: true, force: true})
