@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 let failed = false
-for (const script of ['bench-cert.mjs', 'bench-devserver.mjs', 'bench-acme.mjs', 'bench-package.mjs']) {
+for (const script of ['bench-cert.mjs', 'bench-setup.mjs', 'bench-devserver.mjs', 'bench-acme.mjs', 'bench-package.mjs']) {
   const file = path.join(here, script)
   if (!existsSync(file)) continue
   const result = spawnSync(process.execPath, [file, ...process.argv.slice(2)], {stdio: 'inherit'})

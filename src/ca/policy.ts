@@ -96,9 +96,16 @@ function outsideDomainHint(policy: NamePolicy, host: string): string {
   return `use a local name instead, e.g. ${labels[0]}.localhost or ${labels[0]}.test; only for a domain you control: a root's name constraints cannot change, so it takes a new CA — \`localcert uninstall\` (certificates it issued stop being trusted), then \`${setup}\`${keeping}`
 }
 
+/**
+ * The permitted names for people: a domain covers itself and every name below it, so `localhost` and the domains
+ * added with --allow-domain show both; the default suffixes (test, internal…) only as `*.x`, since nobody names a
+ * server `test`.
+ * @example describePolicy(defaultPolicy()) // 'localhost, *.localhost, *.test, …, 127.0.0.0/8, …'
+ */
 export function describePolicy(policy: NamePolicy): string {
   if (!policy.constrained) return 'unconstrained'
-  return [...policy.domains.map((d) => `*.${d}`), ...policy.ipRanges].join(', ')
+  const suffixOnly = (domain: string) => domain !== 'localhost' && (DEFAULT_DOMAINS as readonly string[]).includes(domain)
+  return [...policy.domains.flatMap((d) => (suffixOnly(d) ? [`*.${d}`] : [d, `*.${d}`])), ...policy.ipRanges].join(', ')
 }
 
 /** DER of the NameConstraints extension value (RFC 5280 §4.2.1.10) for a constrained policy. */

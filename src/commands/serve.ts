@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 
 export default class Serve extends BaseCommand {
+  // the summary heads `serve --help` unwrapped (oclif wraps only the sections below it): short enough for 80 columns
+  static override summary = 'Run the ACME endpoint (RFC 8555) on loopback, over HTTPS'
   static override description = 'Run the ACME endpoint (RFC 8555) on loopback, over HTTPS, for certbot, lego, Caddy, Traefik, acme-client…'
   static override examples = [
     '<%= config.bin %> serve',

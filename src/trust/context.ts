@@ -8,6 +8,7 @@ import type {ContextOptions, MachineFs, TrustContext} from './store.js'
 const realFs: MachineFs = {
   exists: (file) => access(file).then(() => true, () => false),
   readText: (file) => readFile(file, 'utf8').catch(() => undefined),
+  readBytes: (file) => readFile(file).catch(() => undefined),
   list: (dir) => readdir(dir).catch(() => [] as string[]),
   owner: async (file) => {
     if (process.platform === 'win32') return undefined

@@ -1,4 +1,3 @@
-import type {Authority} from '../ca/authority.js'
 import {LocalcertError, type ErrorCode} from '../errors.js'
 import {createContext, type ContextInit} from './context.js'
 import {STORES} from './stores/index.js'
@@ -141,27 +140,97 @@ async function eachTarget(ctx: TrustContext, options: TrustRunOptions, work: (st
   return reports
 }
 
+/** One place of an install plan: what will happen there, and whether it needs sudo or a dialog. */
+export interface PlannedPlace {
+  store: StoreId
+  location: string
+  /** install: will change; present: already trusts the root; report: nothing to do here, `report` says why. */
+  action: 'install' | 'present' | 'report'
+  elevation?: {how: 'sudo' | 'dialog'; why: string}
+  report?: StoreReport
+  target?: StoreTarget
+}
+
+/** What `install` would do, decided before anything changes (the questions for opt-in places are asked here). */
+export interface InstallPlan {
+  places: PlannedPlace[]
+  ctx: TrustContext
+  options: TrustRunOptions
+}
+
+/**
+ * Finds every place and reads whether it already trusts `root` (undefined: a root not made yet, so nothing does).
+ * Changes nothing; `runInstallPlan` carries it out.
+ * @example const plan = await planInstall(root, {localcertHome: home}); plan.places.filter((p) => p.action === 'install')
+ */
+export async function planInstall(root: TrustRoot | undefined, options: TrustRunOptions): Promise<InstallPlan> {
+  const ctx = contextFor(options)
+  const places: PlannedPlace[] = []
+  for (const {store, targets, rows} of await detectAll(ctx, options)) {
+    for (const target of targets) {
+      const base = {store: store.id, location: target.location, target}
+      const {go, hint} = await wanted(target, options)
+      if (!go) {
+        places.push({...base, action: 'report', report: {store: store.id, location: target.location, status: 'skipped', ...(hint ? {hint} : {})}})
+        continue
+      }
+      // a store that cannot be read now is tried all the same: the install reports its error
+      const present = root ? await hasRoot(target, root).catch(() => false) : false
+      places.push({...base, action: present ? 'present' : 'install', ...(target.elevation && !present ? {elevation: target.elevation} : {})})
+    }
+    places.push(...rows.map((report): PlannedPlace => ({store: store.id, location: report.location, action: 'report', report})))
+  }
+  return {places, ctx, options}
+}
+
+export interface PlanHooks {
+  /** Called before a place changes (a spinner starts). */
+  onStart?(place: PlannedPlace): void
+  /** Called with each place's row as soon as it is known. */
+  onDone?(place: PlannedPlace, report: StoreReport): void
+  /** True once the user asked to stop (Ctrl-C): the place being changed finishes, the next ones stay untouched. */
+  stopped?(): boolean
+}
+
+/**
+ * Carries out a plan: installs where needed and verifies each place with its own tool after the change; a place
+ * already trusting the root was read in process by the plan and is reported as such.
+ * @example const rows = await runInstallPlan(plan, root, {onDone: (place, row) => console.error(row.status)})
+ */
+export async function runInstallPlan(plan: InstallPlan, root: TrustRoot, hooks: PlanHooks = {}): Promise<StoreReport[]> {
+  const {ctx} = plan
+  const reports: StoreReport[] = []
+  let changedOne = false
+  for (const place of plan.places) {
+    let report: StoreReport
+    if (place.action === 'report') report = place.report!
+    else if (place.action === 'present') report = {store: place.store, location: place.location, status: 'already-present', ...(place.target!.note ? {hint: place.target!.note} : {})}
+    else if (hooks.stopped?.()) report = {store: place.store, location: place.location, status: 'skipped', message: 'interrupted before this place was touched', hint: 'run the command again to finish'}
+    else {
+      hooks.onStart?.(place)
+      report = await attempt(ctx, place.store, place.target!, async () => {
+        // an earlier change may have brought the root here (Debian's hook feeds Java's cacerts): read again
+        if (changedOne && (await hasRoot(place.target!, root))) return 'already-present'
+        await place.target!.install(root)
+        if (ctx.dryRun) return 'planned'
+        await place.target!.verify(root, true)
+        return 'installed'
+      })
+    }
+    if (report.status === 'installed') changedOne = true
+    hooks.onDone?.(place, report)
+    reports.push(report)
+  }
+  return reports
+}
+
 /**
  * Trusts `root` in every selected store found on this machine; one store's failure never stops the others
  * (Java is best effort by construction). Each store is verified after the change, not trusted on exit codes.
  * @example const rows = await installRoot(root, {localcertHome: home, log: console.error})
  */
 export async function installRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
-  const ctx = contextFor(options)
-  return eachTarget(ctx, options, async (store, target) => {
-    const {go, hint} = await wanted(target, options)
-    if (!go) return {store, location: target.location, status: 'skipped', ...(hint ? {hint} : {})}
-    return attempt(ctx, store, target, async () => {
-      if (await hasRoot(target, root)) {
-        if (!ctx.dryRun) await target.verify(root, true)
-        return 'already-present'
-      }
-      await target.install(root)
-      if (ctx.dryRun) return 'planned'
-      await target.verify(root, true)
-      return 'installed'
-    })
-  })
+  return runInstallPlan(await planInstall(root, options), root)
 }
 
 /**
@@ -199,36 +268,4 @@ export async function rootFromStores(fingerprint: string, options: TrustRunOptio
     }
   }
   return undefined
-}
-
-export interface InstallEverywhereOptions {
-  /** Answer yes to every question (the Windows side of WSL is then included). */
-  yes: boolean
-  /** Progress and explanations for the user (sudo reasons, dialogs to expect). */
-  log: (line: string) => void
-  /** Asks the user a yes/no question; without it (and without --yes) opt-in places are skipped. */
-  confirm?: (question: string) => Promise<boolean>
-  /** macOS: the System keychain instead of the login keychain. */
-  systemKeychain?: boolean
-  /** Windows: LocalMachine\\Root (elevated, no dialog) instead of CurrentUser\\Root. */
-  machine?: boolean
-  /** Also add the line that loads the runtime variables to the shell profile (the `shell-profile` preference). */
-  shellProfile?: boolean
-}
-
-/**
- * What `localcert setup` does after creating the CA: trust its root in every store found on this machine.
- * Never throws for one store's failure: each row says what happened there (Java is best effort).
- * @example const rows = await installEverywhere(ca, {yes: false, log: console.error})
- */
-export async function installEverywhere(ca: Authority, options: InstallEverywhereOptions): Promise<StoreReport[]> {
-  const root = parseRoot(ca.rootPem, ca.paths.rootCert)
-  return installRoot(root, {
-    localcertHome: ca.home,
-    log: options.log,
-    confirm: options.yes ? async () => true : options.confirm,
-    systemKeychain: options.systemKeychain ?? false,
-    machine: options.machine ?? false,
-    shellProfile: options.shellProfile ?? false,
-  })
 }

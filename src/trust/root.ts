@@ -2,7 +2,7 @@ import {X509Certificate} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {LocalcertError} from '../errors.js'
 import {sha256Hex} from '../lib/hash.js'
-import {pemBlocks, toPem} from '../lib/pem.js'
+import {pemBlocks, pemToDer, toPem} from '../lib/pem.js'
 import {ROOT_ORGANIZATION} from '../ca/subject.js'
 import {caPaths} from '../state/paths.js'
 
@@ -46,14 +46,9 @@ export function describeCert(pem: string, ref = ''): (StoredCert & {cert: X509Ce
   }
 }
 
-/** The lower-case SHA-256 fingerprints of every certificate in a PEM bundle. */
+/** The lower-case SHA-256 fingerprints of every certificate in a PEM bundle (hashes only: parsing 150 roots costs ~0.1 s). */
 export function fingerprintsIn(text: string): Set<string> {
-  const found = new Set<string>()
-  for (const block of pemBlocks(text)) {
-    const cert = describeCert(block)
-    if (cert) found.add(cert.fingerprint)
-  }
-  return found
+  return new Set(pemBlocks(text).map((block) => sha256Hex(pemToDer(block))))
 }
 
 /**

@@ -1,5 +1,8 @@
+import {X509Certificate} from 'node:crypto'
 import {LocalcertError} from '../errors.js'
 import type {ExecOptions, ExecResult} from '../lib/exec.js'
+import {sha256Hex} from '../lib/hash.js'
+import {toPem} from '../lib/pem.js'
 import type {StoredCert, TrustRoot} from './root.js'
 
 /** The stores localcert knows; `system` is the Linux system store, `windows` also covers the Windows side of WSL. */
@@ -13,6 +16,8 @@ export const OS_STORES: readonly StoreId[] = ['system', 'keychain', 'windows']
 export interface MachineFs {
   exists(file: string): Promise<boolean>
   readText(file: string): Promise<string | undefined>
+  /** The bytes of a binary file (a Java keystore); absent on fakes, where stores ask their tool instead. */
+  readBytes?(file: string): Promise<Buffer | undefined>
   /** Entry names of a directory ([] when it does not exist). */
   list(dir: string): Promise<string[]>
   /** Owner of a file or directory (undefined on Windows or when missing). */
@@ -88,6 +93,13 @@ export interface StoreTarget {
   install(root: TrustRoot): Promise<void>
   /** Removes every copy of `root` (idempotent: absent is success). */
   uninstall(root: TrustRoot): Promise<void>
+  /**
+   * A quick "is `root` trusted here?" that reads the store in process (a file, one listing) instead of list(); the
+   * answer must match hasRoot() over list(). Absent: list() is used.
+   */
+  has?(root: TrustRoot): Promise<boolean>
+  /** Set when changing this place needs sudo (or a dialog): what the plan tells the user before it starts. */
+  elevation?: {how: 'sudo' | 'dialog'; why: string}
   /** Traces of `root` that list() does not show (an anchor file not yet in the bundle): uninstall cleans them. */
   leftovers?(root: TrustRoot): Promise<string[]>
   /** Checks the store really behaves as expected (trusts the root, or no longer has it); throws when not. */
@@ -112,6 +124,7 @@ export interface TrustStore {
 }
 
 export async function hasRoot(target: StoreTarget, root: TrustRoot): Promise<boolean> {
+  if (target.has) return target.has(root)
   return (await target.list()).some((cert) => cert.fingerprint === root.fingerprint && cert.trusted !== false)
 }
 
@@ -120,5 +133,32 @@ export class VerificationError extends LocalcertError {
   constructor(message: string) {
     super('VERIFICATION_FAILED', message, 'the store did not change as it should have: `localcert trust status` shows what it holds now; run the command again, and report it if it fails the same way')
     this.name = 'VerificationError'
+  }
+}
+
+/**
+ * A StoredCert from DER that parses the certificate only when its subject is asked for: stores list 150 public
+ * roots, and parsing each one (~1 ms) costs more than the rest of a presence check.
+ * @example storedCert(der, 'debian:foo.pem').fingerprint
+ */
+export function storedCert(der: Buffer, ref: string, trusted?: boolean): StoredCert {
+  let subject: string | undefined
+  return {
+    fingerprint: sha256Hex(der),
+    ref,
+    ...(trusted === undefined ? {} : {trusted}),
+    get pem() {
+      return toPem(der)
+    },
+    get subject() {
+      if (subject === undefined) {
+        try {
+          subject = new X509Certificate(der).subject
+        } catch {
+          subject = ''
+        }
+      }
+      return subject
+    },
   }
 }

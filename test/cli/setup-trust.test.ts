@@ -1,11 +1,11 @@
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {uninstallRoot} from '../../src/trust/everywhere.js'
 import {parseRoot, type TrustRoot} from '../../src/trust/root.js'
-import {cli, sh, tempDir} from '../support/env.js'
+import {cli, sh} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
-import {holdSystemTrust, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
+import {holdSystemTrust, homeWithNssDb, runsAsRoot, snapshotSystemTrust} from '../trust/support/real.js'
 
 // `localcert setup` as a user runs it, with trust: the real Debian system store (as root), a real NSS database in a
 // temporary $HOME, Java's cacerts (fed by Debian's hook) and the runtime bundle; then `localcert uninstall --yes`.
@@ -37,12 +37,7 @@ describe.skipIf(!runsHere)('localcert setup with trust (built CLI, real stores, 
   it('creates the CA and trusts it in the system store, the NSS database in $HOME, Java and the runtime bundle; uninstall --yes removes it from all of them and leaves the system store as it was', async () => {
     const release = await holdSystemTrust()
     const before = snapshotSystemTrust()
-    const dir = tempDir('localcert-setup-trust-')
-    const home = path.join(dir, 'state')
-    const userHome = path.join(dir, 'home')
-    const nssdb = path.join(userHome, '.pki', 'nssdb')
-    mkdirSync(nssdb, {recursive: true})
-    expect((await sh('certutil', ['-N', '--empty-password', '-d', `sql:${nssdb}`])).code).toBe(0)
+    const {home, userHome, nssdb} = homeWithNssDb('setup-trust')
     const env = {HOME: userHome, SHELL: '/bin/bash', XDG_CONFIG_HOME: '', XDG_DATA_HOME: ''}
     const runtimeBundle = path.join(home, 'trust', 'bundle.pem')
     let root: TrustRoot | undefined

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {fit} from '../../cli/format.js'
 import {askYesNo, formatReports, trustFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustInstall extends BaseCommand {
@@ -35,9 +36,9 @@ export default class TrustInstall extends BaseCommand {
     const summary = {home, root: {fingerprint: root.fingerprint, subject: root.subject}, dryRun: flags['dry-run'], stores: rows}
     this.output(summary, () => {
       this.log(formatReports(rows))
-      if (flags['dry-run']) this.log('Dry run: nothing was changed.')
-      else if (failed.length) this.log(`${failed.length} place(s) failed; the others are done. Fix what the table says and run this again (it is safe to repeat).`)
-      else this.log('Done. Restart browsers that were open; for Node, Python, curl and friends run: eval "$(localcert env)"')
+      if (flags['dry-run']) this.log(fit('Dry run: nothing was changed.'))
+      else if (failed.length) this.log(fit(`${failed.length} place(s) failed; the others are done. Fix what the table says and run this again (it is safe to repeat).`))
+      else this.log(fit('Done. Restart browsers that were open; for Node, Python, curl and friends run: eval "$(localcert env)"'))
     })
     if (failed.length) process.exitCode = 1
     return summary

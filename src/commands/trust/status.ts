@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
+import {fit} from '../../cli/format.js'
 import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustStatus extends BaseCommand {
@@ -23,10 +24,10 @@ export default class TrustStatus extends BaseCommand {
     const present = rows.filter((row) => row.status === 'present')
     const summary = {home, root: root ? {fingerprint: root.fingerprint, subject: root.subject} : null, stores: rows}
     this.output(summary, () => {
-      if (root) this.log(`Root ${root.subject.split('\n').pop()} (SHA-256 ${root.fingerprint})`)
-      else this.log(`No CA in ${home}: looking for any localcert root left in the stores.`)
+      if (root) this.log(fit(`Root ${root.subject.split('\n').pop()} (SHA-256 ${root.fingerprint})`))
+      else this.log(fit(`No CA in ${home}: looking for any localcert root left in the stores.`))
       this.log(formatReports(rows))
-      if (root) this.log(`Trusted in ${present.length} of ${rows.filter((row) => row.status !== 'not-found').length} places.`)
+      if (root) this.log(fit(`Trusted in ${present.length} of ${rows.filter((row) => row.status !== 'not-found').length} places.`))
       else this.log(present.length ? `${present.length} place(s) still trust a localcert root: remove one with \`localcert trust uninstall --fingerprint <hex>\`.` : 'No localcert root left anywhere.')
     })
     return summary

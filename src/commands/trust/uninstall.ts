@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {fit} from '../../cli/format.js'
 import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustUninstall extends BaseCommand {
@@ -26,7 +27,7 @@ export default class TrustUninstall extends BaseCommand {
     if (!root) {
       // uninstall is idempotent: a root no store holds any more is "already gone", which is success
       const summary = {home, root: {fingerprint: flags.fingerprint}, dryRun: flags['dry-run'], stores: []}
-      this.output(summary, () => this.log(`No store on this machine holds a certificate with fingerprint ${flags.fingerprint}…: already gone.`))
+      this.output(summary, () => this.log(fit(`No store on this machine holds a certificate with fingerprint ${flags.fingerprint}…: already gone.`)))
       return summary
     }
     const rows = await uninstallRoot(root, options)
@@ -34,9 +35,9 @@ export default class TrustUninstall extends BaseCommand {
     const summary = {home, root: {fingerprint: root.fingerprint, subject: root.subject}, dryRun: flags['dry-run'], stores: rows}
     this.output(summary, () => {
       this.log(formatReports(rows))
-      if (flags['dry-run']) this.log('Dry run: nothing was changed.')
-      else if (failed.length) this.log(`${failed.length} place(s) could not be cleaned; fix what the table says and run this again.`)
-      else this.log(doneMessage(flags, root.subject))
+      if (flags['dry-run']) this.log(fit('Dry run: nothing was changed.'))
+      else if (failed.length) this.log(fit(`${failed.length} place(s) could not be cleaned; fix what the table says and run this again.`))
+      else this.log(fit(doneMessage(flags, root.subject)))
     })
     if (failed.length) process.exitCode = 1
     return summary

@@ -7,6 +7,7 @@ import {VerificationError, type Detection, type StoreTarget, type TrustContext, 
 class JavaTarget implements StoreTarget {
   readonly store = 'java' as const
   readonly location: string
+  readonly elevation: StoreTarget['elevation']
   private readonly why: string
 
   constructor(
@@ -16,6 +17,7 @@ class JavaTarget implements StoreTarget {
   ) {
     this.location = `${keystore.cacerts} (${jdks.join(', ')})`
     this.why = `Java's ${keystore.cacerts} is only writable by root`
+    if (keystore.needsRoot && ctx.uid !== 0) this.elevation = {how: 'sudo', why: this.why}
   }
 
   list(): Promise<StoredCert[]> {
@@ -32,7 +34,7 @@ class JavaTarget implements StoreTarget {
 
   async verify(root: TrustRoot, present: boolean): Promise<void> {
     const found = (await this.list()).filter((entry) => entry.fingerprint === root.fingerprint)
-    if ((found.length > 0) !== present) throw new VerificationError(present ? `keytool -list does not show the root in ${this.keystore.cacerts}` : `${this.keystore.cacerts} still holds it as ${found.map((entry) => entry.ref).join(', ')}`)
+    if ((found.length > 0) !== present) throw new VerificationError(present ? `${this.keystore.cacerts} does not hold the root after keytool -importcert` : `${this.keystore.cacerts} still holds it as ${found.map((entry) => entry.ref).join(', ')}`)
   }
 }
 

@@ -5,15 +5,16 @@ import {commandError} from '../context.js'
 import {LINUX_FAMILIES} from './linux-families.js'
 import {detectLinuxFamily} from './linux-families.js'
 import {discoverNssDatabases, type NssLocation} from './nss-paths.js'
-import {pemBlocks} from '../../lib/pem.js'
-import {describeCert, type StoredCert, type TrustRoot} from '../root.js'
-import {VerificationError, type Detection, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
+import {pemBlocks, pemToDer} from '../../lib/pem.js'
+import type {StoredCert, TrustRoot} from '../root.js'
+import {storedCert, VerificationError, type Detection, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
 
 /** One NSS database (Firefox profile, Chromium's nssdb…), edited with certutil as the user who owns it. */
 class NssTarget implements StoreTarget {
   readonly store = 'nss' as const
   readonly location: string
   readonly note: string | undefined
+  readonly elevation: StoreTarget['elevation']
   private readonly database: string
 
   constructor(
@@ -24,6 +25,7 @@ class NssTarget implements StoreTarget {
     this.location = `${db.dir} (${db.label})`
     this.database = `sql:${db.dir}`
     this.note = db.label.startsWith('Firefox') ? 'restart Firefox to pick up changes' : undefined
+    if (db.state === 'system' && ctx.uid !== undefined && ctx.uid !== 0) this.elevation = {how: 'sudo', why: `${db.dir} belongs to root`}
   }
 
   /**
@@ -65,17 +67,30 @@ class NssTarget implements StoreTarget {
   }
 
   async list(): Promise<StoredCert[]> {
-    if (this.db.state === 'create' && !(await this.ctx.fs.exists(path.join(this.db.dir, 'cert9.db')))) return []
+    if (!(await this.exists())) return []
     const trust = await this.nicknames()
     const certs: StoredCert[] = []
-    for (const nickname of trust.keys()) {
-      const result = await this.run(['-L', '-n', nickname, '-a'], false)
-      for (const block of pemBlocks(result.stdout)) {
-        const cert = describeCert(block, nickname)
-        if (cert) certs.push({fingerprint: cert.fingerprint, subject: cert.subject, pem: cert.pem, ref: nickname, trusted: /^[^,]*C/.test(trust.get(nickname) ?? '')})
-      }
-    }
+    for (const nickname of trust.keys()) certs.push(...(await this.certsNamed(nickname, trust)))
     return certs
+  }
+
+  /** The certificates under one nickname (NSS allows several), with their TLS trust from the listing. */
+  private async certsNamed(nickname: string, trust: Map<string, string>): Promise<StoredCert[]> {
+    const result = await this.run(['-L', '-n', nickname, '-a'], false)
+    return pemBlocks(result.stdout).map((block) => storedCert(pemToDer(block), nickname, /^[^,]*C/.test(trust.get(nickname) ?? '')))
+  }
+
+  /** Two certutil calls when our nickname is there (the listing, then that entry); else the full list(). */
+  async has(root: TrustRoot): Promise<boolean> {
+    if (!(await this.exists())) return false
+    const trust = await this.nicknames()
+    const ours = trust.has(root.name) ? await this.certsNamed(root.name, trust) : []
+    const certs = ours.some((cert) => cert.fingerprint === root.fingerprint) ? ours : await this.list()
+    return certs.some((cert) => cert.fingerprint === root.fingerprint && cert.trusted !== false)
+  }
+
+  private async exists(): Promise<boolean> {
+    return this.db.state !== 'create' || this.ctx.fs.exists(path.join(this.db.dir, 'cert9.db'))
   }
 
   async install(root: TrustRoot): Promise<void> {

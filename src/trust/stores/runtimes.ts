@@ -3,12 +3,12 @@ import path from 'node:path'
 import {rootCertificates} from 'node:tls'
 import {ensurePrivateDir, writeFileSafely} from '../../state/files.js'
 import {withRootFile} from '../root-file.js'
-import {pemBlocks} from '../../lib/pem.js'
+import {pemBlocks, pemToDer} from '../../lib/pem.js'
 import {describeCert, fingerprintsIn, type StoredCert, type TrustRoot} from '../root.js'
 import {formatEnv, runtimePaths, runtimeVariables, SHELLS} from '../shell-env.js'
 import {shellProfileTargets} from './shell-profile.js'
 import {keepUserCas, type UserCaSource} from '../user-cas.js'
-import {VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
+import {storedCert, VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
 
 /** Where each OS keeps the PEM bundle OpenSSL-based clients read (first one found wins). */
 const SYSTEM_BUNDLES: Partial<Record<NodeJS.Platform, string[]>> = {
@@ -51,9 +51,10 @@ export async function rebuildRuntimeFiles(ctx: TrustContext): Promise<UserCaSour
   }
   const ours = new Set(roots.map((root) => root.fingerprint))
   const system = await systemBundle(ctx)
+  // hashed, not parsed: the system bundle holds ~150 roots and parsing each costs more than the rest of the rebuild
   const publicCerts = system.pems.flatMap((pem) => {
-    const cert = describeCert(pem)
-    return cert && !ours.has(cert.fingerprint) ? [cert] : []
+    const cert = storedCert(pemToDer(pem), '')
+    return ours.has(cert.fingerprint) ? [] : [cert]
   })
   const publicRoots = publicCerts.map((cert) => cert.pem)
   // the CAs the user's current variables name (a corporate proxy's) stay trusted once the variables point at our files

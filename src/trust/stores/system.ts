@@ -4,10 +4,10 @@ import {lastLine} from '../../lib/exec.js'
 import {commandError} from '../context.js'
 import {deleteJavaAliases} from './java-keystore.js'
 import {detectLinuxFamily, type LinuxFamily} from './linux-families.js'
-import {pemBlocks} from '../../lib/pem.js'
+import {pemBlocks, pemToDer} from '../../lib/pem.js'
 import {describeCert, type StoredCert, type TrustRoot} from '../root.js'
 import {withRootFile} from '../root-file.js'
-import {VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
+import {storedCert, VerificationError, type StoreTarget, type TrustContext, type TrustStore} from '../store.js'
 
 /** Debian's ca-certificates-java keeps the system roots for Java here, fed by the update-ca-certificates hook. */
 const DEBIAN_JAVA_CACERTS = '/etc/ssl/certs/java/cacerts'
@@ -16,6 +16,7 @@ const DEBIAN_JAVA_CACERTS = '/etc/ssl/certs/java/cacerts'
 class LinuxSystemTarget implements StoreTarget {
   readonly store = 'system' as const
   readonly location: string
+  readonly elevation: StoreTarget['elevation']
   private readonly why: string
 
   constructor(
@@ -24,12 +25,13 @@ class LinuxSystemTarget implements StoreTarget {
   ) {
     this.location = `${family.bundle} (${family.title})`
     this.why = `the ${family.title} system store needs root to add a file to ${family.anchorDir} and run ${family.tool}`
+    if (ctx.uid !== 0) this.elevation = {how: 'sudo', why: this.why}
   }
 
-  /** Every root in the bundle clients read: what the system really trusts. */
+  /** Every root in the bundle clients read: what the system really trusts (parsed only when a subject is asked for). */
   async list(): Promise<StoredCert[]> {
     const text = (await this.ctx.fs.readText(this.family.bundle)) ?? ''
-    return pemBlocks(text).flatMap((block) => describeCert(block, this.family.bundle) ?? [])
+    return pemBlocks(text).map((block) => storedCert(pemToDer(block), this.family.bundle))
   }
 
   /** Our root's anchor files (any name: a copy made by hand counts too), found by fingerprint. */

@@ -67,6 +67,16 @@ export async function holdSystemTrust(): Promise<() => Promise<void>> {
   return lockfile.lock(target, {realpath: false, stale: 30_000, update: 5_000, retries: {retries: 1_200, factor: 1, minTimeout: 500, maxTimeout: 500}, onCompromised: () => undefined})
 }
 
+/** A fresh LOCALCERT_HOME (`home`) beside a $HOME (`userHome`) whose ~/.pki/nssdb is an empty NSS database, as Chromium leaves it. */
+export function homeWithNssDb(prefix: string): {dir: string; home: string; userHome: string; nssdb: string} {
+  const dir = tempDir(`localcert-${prefix}-`)
+  const userHome = path.join(dir, 'home')
+  const nssdb = path.join(userHome, '.pki', 'nssdb')
+  mkdirSync(nssdb, {recursive: true})
+  execFileSync('certutil', ['-N', '--empty-password', '-d', `sql:${nssdb}`])
+  return {dir, home: path.join(dir, 'state'), userHome, nssdb}
+}
+
 /** Writes a text file, creating its directory. */
 export function put(file: string, text: string): void {
   mkdirSync(path.dirname(file), {recursive: true})
