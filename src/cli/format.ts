@@ -49,16 +49,18 @@ const GAP = 2
 const MIN_COLUMN = 8
 
 /**
- * Aligned columns that fit `width`: when the natural layout is wider, the widest columns give way and their cells
- * wrap onto continuation lines (each row stays together), so nothing runs past the edge of the terminal.
+ * Aligned columns that fit `width`: when the natural layout is wider, the widest of the `wrap` columns (default:
+ * all) give way and their cells wrap onto continuation lines (each row stays together), so nothing runs past the
+ * edge of the terminal. Columns left out of `wrap` (dates, states, serials) keep their width.
  * @example table([['STORE', 'WHERE'], ['nss', '/home/me/.pki/nssdb']], 80)
  */
-export function table(rows: string[][], width: number = terminalWidth()): string {
+export function table(rows: string[][], width: number = terminalWidth(), wrap?: number[]): string {
   const columns = rows[0]!.length
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)))
-  // shrink the widest column, one character at a time, until the row fits (or every column is at its minimum)
+  const flexible = wrap ?? widths.map((_, column) => column)
+  // shrink the widest wrapping column, one character at a time, until the row fits (or all are at their minimum)
   while (widths.reduce((sum, w) => sum + w, 0) + GAP * (columns - 1) > width) {
-    const widest = widths.indexOf(Math.max(...widths))
+    const widest = flexible.reduce((best, column) => (widths[column]! > widths[best]! ? column : best), flexible[0]!)
     if (widths[widest]! <= MIN_COLUMN) break
     widths[widest]!--
   }

@@ -32,7 +32,8 @@ export default class List extends BaseCommand {
         const state = Date.parse(entry.notAfter) <= now ? ' (expired)' : entry.revoked ? ` (revoked ${formatDate(entry.revoked.at)})` : ''
         rows.push([formatDate(entry.notAfter) + state, entry.serial.slice(0, 12), entry.source, entry.names.join(','), entry.certFile ?? entry.p12File ?? ''])
       }
-      this.log(table(rows))
+      // names and paths wrap; the date, its state and the serial stay on one line
+      this.log(table(rows, undefined, [3, 4]))
     })
     return shown
   }
