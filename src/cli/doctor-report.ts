@@ -3,18 +3,6 @@ import type {Check, DoctorReport} from '../doctor/check.js'
 const SYMBOLS: Record<Check['status'], string> = {ok: '✓', warn: '!', fail: '✗'}
 const COLOURS: Record<Check['status'], number> = {ok: 32, warn: 33, fail: 31}
 
-/** Colour only on a terminal, never into a pipe or a log; NO_COLOR turns it off, FORCE_COLOR on. */
-export function useColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NO_COLOR) return false
-  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0'
-  return Boolean(stream.isTTY)
-}
-
-/** The terminal's width, at most 100 (and 100 when unknown). */
-export function outputWidth(stream: NodeJS.WriteStream): number {
-  return Math.min(stream.columns || 100, 100)
-}
-
 /** Breaks `text` into lines of at most `width`, the first after `first`, the rest after `indent` spaces. */
 function wrap(first: string, text: string, width: number, indent: number): string[] {
   const lines: string[] = []

@@ -30,10 +30,12 @@ export default class Doctor extends BaseCommand {
       const {localcertHome: _home, ...trust} = trustOptions(flags, home, (line) => this.note(line))
       result = await runDoctor({home, trust})
     }
-    const {formatDoctor, outputWidth, useColour} = await import('../cli/doctor-report.js')
+    const {formatDoctor} = await import('../cli/doctor-report.js')
+    const {colorLevel} = await import('../cli/progress.js')
+    const {DEFAULT_WIDTH, terminalWidth} = await import('../cli/format.js')
     this.output(result, () => {
       if (flags.browser && result.ok) this.log('✓ your browser trusts localcert')
-      process.stdout.write(formatDoctor(result, {width: outputWidth(process.stdout), colour: useColour(process.stdout)}))
+      process.stdout.write(formatDoctor(result, {width: Math.min(terminalWidth(process.stdout), DEFAULT_WIDTH), colour: colorLevel(process.stdout) > 0}))
     })
     if (!result.ok) process.exitCode = 1
     return result
