@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {lookup as dnsLookup} from 'node:dns/promises'
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
-import {inCidr, ipFamily} from './ip.js'
+import {ipFamily, isLoopback} from './ip.js'
 import type {MyhostnameStatus} from './myhostname.js'
 
 /**
@@ -25,15 +25,6 @@ export type Lookup = (name: string) => Promise<string[]>
 const systemLookup: Lookup = async (name) => (await dnsLookup(name, {all: true, verbatim: true})).map((entry) => entry.address)
 
 const DEFAULT_TIMEOUT_MS = 1_000
-
-/**
- * True for 127.0.0.0/8, ::1 and IPv4-mapped loopback.
- * @example isLoopback('127.0.1.1') // true
- */
-export function isLoopback(address: string): boolean {
-  const bare = address.replace(/^::ffff:/i, '')
-  return ipFamily(bare) === 4 ? inCidr(bare, '127.0.0.0/8') : ipFamily(bare) === 6 && inCidr(bare, '::1/128')
-}
 
 /** Only DNS names are looked up: IPs need no resolving, and emails/URIs are not host names. */
 function dnsNames(names: readonly string[]): string[] {

@@ -4,7 +4,8 @@ import {randomBytes} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 import {SUDO_WRITE_SCRIPT} from '../../src/hosts/file.js'
 import {hostsLineHasMyhostname, myhostnameStatus} from '../../src/lib/myhostname.js'
-import {isLoopback, resolutionAdvice, unresolvedNames, type Lookup, type Unresolved} from '../../src/lib/resolve.js'
+import {isLoopback} from '../../src/lib/ip.js'
+import {resolutionAdvice, unresolvedNames, type Lookup, type Unresolved} from '../../src/lib/resolve.js'
 import {cli, sh, tempDir} from '../support/env.js'
 
 const table: Record<string, string[]> = {'app.localhost': ['127.0.0.1', '::1'], 'far.test': ['192.0.2.7', '127.0.0.1']}
@@ -34,7 +35,7 @@ describe('which names reach this machine', () => {
     expect(await unresolvedNames(['localhost', nope])).toEqual([{name: nope, reason: 'not-found', addresses: []}])
   })
 
-  it.each([['127.0.0.1', true], ['127.8.9.10', true], ['::1', true], ['::ffff:127.0.0.1', true], ['10.0.0.1', false], ['::2', false]])('isLoopback(%s) is %s', (address, expected) => {
+  it.each([['127.0.0.1', true], ['127.8.9.10', true], ['::1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true], ['10.0.0.1', false], ['::ffff:10.0.0.1', false], ['::2', false], ['not-an-ip', false]])('isLoopback(%s) is %s', (address, expected) => {
     expect(isLoopback(address)).toBe(expected)
   })
 

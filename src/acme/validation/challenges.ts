@@ -5,6 +5,7 @@ import {isIP} from 'node:net'
 import tls from 'node:tls'
 import {loadX509} from '../../ca/x509.js'
 import {hostPort, unbracketHost} from '../../lib/host.js'
+import {isLoopback} from '../../lib/ip.js'
 import {normaliseIp} from '../../ca/names.js'
 import type {ValidationPorts} from '../context.js'
 import type {ChallengeType, OrderIdentifier} from '../storage/model.js'
@@ -15,10 +16,6 @@ const MAX_BODY = 8_192
 const MAX_REDIRECTS = 3
 /** id-pe-acmeIdentifier (RFC 8737 §3). */
 const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31'
-
-function isLoopback(address: string): boolean {
-  return isIP(address) === 4 ? address.startsWith('127.') : address === '::1' || address === '::ffff:127.0.0.1'
-}
 
 /**
  * The loopback address to contact for an identifier. `.localhost` names are loopback by definition (RFC 6761 §6.3),
