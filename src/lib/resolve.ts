@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {lookup as dnsLookup} from 'node:dns/promises'
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
-import {ipFamily, isLoopback} from './ip.js'
+import {isLoopback} from './ip.js'
 import type {MyhostnameStatus} from './myhostname.js'
 
 /**
@@ -26,10 +26,14 @@ const systemLookup: Lookup = async (name) => (await dnsLookup(name, {all: true, 
 
 const DEFAULT_TIMEOUT_MS = 1_000
 
-/** Only DNS names are looked up: IPs need no resolving, and emails/URIs are not host names. */
-function dnsNames(names: readonly string[]): string[] {
-  const hosts = names.map((name) => name.trim().toLowerCase().replace(/\.$/, '')).filter((name) => name && !name.includes('@') && !name.includes('://') && !name.startsWith('[') && ipFamily(name) === 0)
-  return [...new Set(hosts)]
+/** A name as parseName classified it (a SubjectName): only `dns` ones are looked up (IPs, emails, URIs are no host names). */
+export interface TypedName {
+  type: string
+  value: string
+}
+
+function dnsNames(names: readonly TypedName[]): string[] {
+  return [...new Set(names.filter((name) => name.type === 'dns').map((name) => name.value))]
 }
 
 async function check(name: string, lookup: Lookup, timeoutMs: number): Promise<Unresolved | undefined> {
@@ -49,13 +53,13 @@ async function check(name: string, lookup: Lookup, timeoutMs: number): Promise<U
 }
 
 /**
- * The DNS names (IPs skipped) that do not resolve, or resolve somewhere other than loopback, looked up in parallel
- * with a short timeout each. Never throws: a failing resolver only makes names show up as unresolved.
+ * The DNS names (IPs, emails and URIs skipped) that do not resolve, or resolve somewhere other than loopback, looked
+ * up in parallel with a short timeout each. Never throws: a failing resolver only makes names show up as unresolved.
  * @example
- * const unresolved = await unresolvedNames(['app.localhost', 'api.test', '127.0.0.1'])
+ * const unresolved = await unresolvedNames(parseNames(['app.localhost', 'api.test', '127.0.0.1']))
  * for (const line of resolutionAdvice(unresolved)) console.warn(line)
  */
-export async function unresolvedNames(names: readonly string[], options: {timeoutMs?: number; lookup?: Lookup} = {}): Promise<Unresolved[]> {
+export async function unresolvedNames(names: readonly TypedName[], options: {timeoutMs?: number; lookup?: Lookup} = {}): Promise<Unresolved[]> {
   const lookup = options.lookup ?? systemLookup
   const results = await Promise.all(dnsNames(names).map((name) => check(name, lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS).catch(() => undefined)))
   return results.filter((result): result is Unresolved => result !== undefined)
@@ -94,9 +98,9 @@ export function resolutionAdvice(unresolved: readonly Unresolved[], platform: No
 /**
  * One line per name that does not reach this machine, with the fix (what `localcert cert`, `httpsOptions` and the
  * Vite plugin report); a check that fails says nothing, so issuance never fails for it.
- * @example await resolutionWarnings(['nope.test']) // ['nope.test does not resolve … localcert hosts add nope.test']
+ * @example await resolutionWarnings(parseNames(['nope.test'])) // ['nope.test does not resolve … localcert hosts add nope.test']
  */
-export async function resolutionWarnings(names: readonly string[]): Promise<string[]> {
+export async function resolutionWarnings(names: readonly TypedName[]): Promise<string[]> {
   try {
     const unresolved = await unresolvedNames(names)
     if (unresolved.length === 0) return []
