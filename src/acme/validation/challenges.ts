@@ -75,7 +75,7 @@ async function validateHttp01(identifier: Identifier, token: string, keyAuthoriz
     if ([301, 302, 303, 307, 308].includes(response.status) && response.location) {
       const next = new URL(response.location, where)
       if (next.protocol !== 'http:') throw new AcmeProblem('connection', `${where} redirects to ${next.protocol}, which http-01 does not follow here`)
-      target = {hostname: next.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(next.port || 80), path: next.pathname + next.search}
+      target = {hostname: unbracketHost(next.hostname), port: Number(next.port || 80), path: next.pathname + next.search}
       continue
     }
     if (response.status !== 200) throw new AcmeProblem('incorrectResponse', `${where} answered HTTP ${response.status}; it must answer 200 with the key authorization`)
