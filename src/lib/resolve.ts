@@ -3,7 +3,7 @@ import {lookup as dnsLookup} from 'node:dns/promises'
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 import {isLoopback} from './ip.js'
-import type {MyhostnameStatus} from './myhostname.js'
+import {myhostnameAdvice, type MyhostnameStatus} from './myhostname.js'
 
 /**
  * Does a name a certificate is for reach this machine? Browsers answer `*.localhost` with loopback themselves, but
@@ -65,13 +65,6 @@ export async function unresolvedNames(names: readonly TypedName[], options: {tim
   return results.filter((result): result is Unresolved => result !== undefined)
 }
 
-/** How a *.localhost name can resolve on Linux without a hosts entry, or undefined when nothing is to be done. */
-function myhostnameFix(platform: NodeJS.Platform, myhostname: MyhostnameStatus | undefined): string | undefined {
-  if (platform !== 'linux' || myhostname?.active) return undefined
-  if (myhostname?.installed) return 'add `myhostname` after `files` on the `hosts:` line of /etc/nsswitch.conf (libnss-myhostname is installed but not enabled), so every *.localhost name resolves to loopback for every program'
-  return '`sudo apt install libnss-myhostname` (Debian/Ubuntu) makes every *.localhost name resolve to loopback for every program'
-}
-
 const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq with `address=/test/127.0.0.1`, or add each name with `localcert hosts add NAME`'
 
 /**
@@ -81,7 +74,7 @@ const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq
  * // ['api.test does not resolve: no program on this machine reaches it by name. Fix: `localcert hosts add api.test`']
  */
 export function resolutionAdvice(unresolved: readonly Unresolved[], platform: NodeJS.Platform = process.platform, myhostname?: MyhostnameStatus): string[] {
-  const nss = myhostnameFix(platform, myhostname)
+  const nss = myhostnameAdvice(myhostname, platform)
   return unresolved.map(({name, reason, addresses}) => {
     const localhost = name === 'localhost' || name.endsWith('.localhost')
     if (reason === 'wildcard') {

@@ -204,12 +204,14 @@ describe('the hosts file as bytes', () => {
 describe.runIf(process.platform === 'linux')('hosts add on Linux without the myhostname NSS module', () => {
   it('offers libnss-myhostname when a .localhost name is added, and not for other names', async () => {
     const {myhostnameStatus} = await import('../../src/lib/myhostname.js')
-    const active = (await myhostnameStatus()).active
+    const {active, installed} = await myhostnameStatus()
     const hosts = hostsFile(DEBIAN)
     const localhost = await hosts.run('add', 'app.localhost')
     const test = await hosts.run('add', 'api.test')
     expect(test.stderr).not.toContain('libnss-myhostname')
     if (active) expect(localhost.stderr).not.toContain('libnss-myhostname')
-    else expect(localhost.stderr).toContain('sudo apt install libnss-myhostname')
+    // installed but not enabled: the fix is nsswitch.conf, not installing it again
+    else if (installed) expect(localhost.stderr).toContain('Tip: add `myhostname` after `files` on the `hosts:` line of /etc/nsswitch.conf')
+    else expect(localhost.stderr).toContain('Tip: `sudo apt install libnss-myhostname`')
   })
 })
