@@ -1,5 +1,4 @@
 import {randomBytes} from 'node:crypto'
-import {lookup as dnsLookup} from 'node:dns/promises'
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 import {isLoopback} from './ip.js'
@@ -22,7 +21,11 @@ export interface Unresolved {
 /** All addresses of a name (getaddrinfo, as every program sees it); throws when there are none. */
 export type Lookup = (name: string) => Promise<string[]>
 
-const systemLookup: Lookup = async (name) => (await dnsLookup(name, {all: true, verbatim: true})).map((entry) => entry.address)
+// loaded on first lookup: node:dns reads resolv.conf when it loads, which a cached dev-server boot never needs
+const systemLookup: Lookup = async (name) => {
+  const {lookup} = await import('node:dns/promises')
+  return (await lookup(name, {all: true, verbatim: true})).map((entry) => entry.address)
+}
 
 const DEFAULT_TIMEOUT_MS = 1_000
 
