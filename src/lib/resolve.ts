@@ -81,8 +81,8 @@ export function resolutionAdvice(unresolved: readonly Unresolved[], platform: No
   return unresolved.map(({name, reason, addresses}) => {
     const localhost = name === 'localhost' || name.endsWith('.localhost')
     if (reason === 'wildcard') {
-      const fixes = [localhost ? 'browsers resolve *.localhost themselves' : undefined, localhost ? nss : undefined, localhost ? undefined : WILDCARD_DNS].filter(Boolean)
-      return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.join('; ')}${localhost ? '; or add each name you use with `localcert hosts add NAME`' : ''}`
+      const fixes = localhost ? ['browsers resolve *.localhost themselves', nss, 'or add each name you use with `localcert hosts add NAME`'] : [WILDCARD_DNS]
+      return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.filter(Boolean).join('; ')}`
     }
     const what = reason === 'not-loopback' ? `${name} resolves to ${addresses.join(', ')}, not to this machine` : reason === 'timed-out' ? `${name} did not resolve in time` : `${name} does not resolve`
     const who = localhost ? 'browsers reach it (they resolve *.localhost themselves), but Node, Python, Java and curl do not' : 'no program on this machine reaches it by name'
