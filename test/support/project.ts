@@ -5,18 +5,11 @@ import {ROOT, sh, tempDir} from './env.js'
 /** Where the framework dev servers the recipe tests start are installed (`scripts/test.sh` runs `npm ci` there). */
 export const FRAMEWORKS = path.join(ROOT, 'test', 'frameworks')
 
-let packed: Promise<string> | undefined
-
-/** `npm pack` of the built package (once per run, by the global setup): exactly the files a user gets from the registry. */
-function packOnce(): Promise<string> {
-  if (process.env.LOCALCERT_TEST_TARBALL) return Promise.resolve(process.env.LOCALCERT_TEST_TARBALL)
-  packed ??= (async () => {
-    const dir = tempDir('localcert-pack-')
-    const result = await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT})
-    if (result.code !== 0) throw new Error(`npm pack failed: ${result.stderr}`)
-    return path.join(dir, result.stdout.trim().split('\n').pop()!)
-  })()
-  return packed
+/** The `npm pack` of the built package that the global setup made once for the run: exactly the files a user gets from the registry. */
+function packedTarball(): string {
+  const tarball = process.env.LOCALCERT_TEST_TARBALL
+  if (!tarball) throw new Error('LOCALCERT_TEST_TARBALL is not set: run the tests through vitest.config.ts, whose global setup (test/support/global-setup.ts) packs the package')
+  return tarball
 }
 
 /** Links the packages of `from` (those `wanted` keeps, by name) into `to` unless `to` has them already (the first source wins). */
@@ -41,7 +34,7 @@ function linkPackages(from: string, to: string, wanted: (name: string) => boolea
  * @example const dir = await scratchProject(); await sh(process.execPath, ['app.cjs'], {cwd: dir})
  */
 export async function scratchProject(options: {frameworks?: boolean} = {}): Promise<string> {
-  const tarball = await packOnce()
+  const tarball = packedTarball()
   const dir = tempDir('localcert-project-')
   const modules = path.join(dir, 'node_modules')
   const own = path.join(modules, 'localcert')
