@@ -196,7 +196,7 @@ describe('the README’s Node snippets', () => {
     const tests = sources(path.join(ROOT, 'test')).map((file) => readFileSync(file, 'utf8')).join('\n')
     const orphans = readmeBlocks().filter((block) => {
       const name = block.marker?.replace(/^recipe: /, '')
-      return name && ![`readmeRecipe('${name}')`, `startRecipe('${name}'`, `readmeBlock('${block.marker}')`].some((call) => tests.includes(call))
+      return name && ![`readmeRecipe('${name}')`, `startRecipe('${name}'`, `recipes.start('${name}'`, `readmeBlock('${block.marker}')`].some((call) => tests.includes(call))
     })
     expect(orphans.map((block) => `README.md:${block.line} <!-- ${block.marker} -->`)).toEqual([])
   })
