@@ -186,6 +186,12 @@ describe('the README’s Node snippets', () => {
     await snippet.stop()
   })
 
+  it('runs at least one, and no unmarked Node block escapes it under another fence name (cjs, javascript, tsx…)', () => {
+    expect(snippets.length).toBeGreaterThan(0)
+    const node = readmeBlocks().filter((block) => /^([cm]?js|[cm]?ts|jsx|tsx|javascript|typescript|node)$/i.test(block.lang) && !block.marker)
+    expect(node.map((block) => `README.md:${block.line} (${block.lang})`)).toEqual(snippets.map((block) => `README.md:${block.line} (${block.lang})`))
+  })
+
   it('every marked block is found by a test', () => {
     // every test source, skipping the fixture project's node_modules (hundreds of MB)
     const sources = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
