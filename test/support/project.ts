@@ -5,6 +5,13 @@ import {ROOT, sh, tempDir} from './env.js'
 /** Where the framework dev servers the recipe tests start are installed (`scripts/test.sh` runs `npm ci` there). */
 export const FRAMEWORKS = path.join(ROOT, 'test', 'frameworks')
 
+/** FRAMEWORKS/node_modules once `npm ci` has filled it (npm writes .package-lock.json last); else an error saying how. */
+function frameworkModules(): string {
+  const modules = path.join(FRAMEWORKS, 'node_modules')
+  if (!existsSync(path.join(modules, '.package-lock.json'))) throw new Error(`${modules} is missing or not installed: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
+  return modules
+}
+
 /** The `npm pack` of the built package that the global setup made once for the run: exactly the files a user gets from the registry. */
 function packedTarball(): string {
   const tarball = process.env.LOCALCERT_TEST_TARBALL
@@ -41,10 +48,7 @@ export async function scratchProject(options: {frameworks?: boolean} = {}): Prom
   mkdirSync(own, {recursive: true})
   const untar = await sh('tar', ['-xzf', tarball, '-C', own, '--strip-components=1'])
   if (untar.code !== 0) throw new Error(`cannot unpack ${tarball}: ${untar.stderr}`)
-  if (options.frameworks) {
-    if (!existsSync(path.join(FRAMEWORKS, 'node_modules'))) throw new Error(`${FRAMEWORKS}/node_modules is missing: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
-    linkPackages(path.join(FRAMEWORKS, 'node_modules'), modules)
-  }
+  if (options.frameworks) linkPackages(frameworkModules(), modules)
   linkPackages(path.join(ROOT, 'node_modules'), modules, (name) => runtimePackages().has(name))
   return dir
 }
@@ -106,5 +110,5 @@ export function vendorPackages(dir: string, packages: string[]): void {
 
 /** The version of a framework the fixture project installed, for test titles: `frameworkVersion('next')` → '16.4.6'. */
 export function frameworkVersion(name: string): string {
-  return (JSON.parse(readFileSync(path.join(FRAMEWORKS, 'node_modules', name, 'package.json'), 'utf8')) as {version: string}).version
+  return (JSON.parse(readFileSync(path.join(frameworkModules(), name, 'package.json'), 'utf8')) as {version: string}).version
 }
