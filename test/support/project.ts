@@ -1,4 +1,4 @@
-import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
 import {ROOT, sh, tempDir} from './env.js'
 
@@ -81,12 +81,13 @@ export function linkBins(dir: string, packages: string[]): void {
   mkdirSync(bin, {recursive: true})
   for (const name of packages) {
     const installed = path.join(dir, 'node_modules', name)
+    const linked = lstatSync(installed).isSymbolicLink()
     const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {bin?: string | Record<string, string>}
     const entries = typeof manifest.bin === 'string' ? {[name]: manifest.bin} : manifest.bin ?? {}
     for (const [command, target] of Object.entries(entries)) {
       const file = path.join(installed, target)
       // only our own unpacked tarball needs it; never chmod a linked framework (its files belong to the fixture install)
-      if ((statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755)
+      if (!linked && (statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755)
       const link = path.join(bin, command)
       if (!existsSync(link)) symlinkSync(path.relative(bin, file), link)
     }
