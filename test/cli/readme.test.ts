@@ -19,7 +19,7 @@ const NOT_HERE: Record<string, string> = {
   'npm ci && npm run build && ./bin/run.js setup --yes && ./bin/run.js cert app.localhost': 'builds a clone: npm test is that build, and `localcert setup`/`cert` run below',
   'localcert setup --yes --machine': 'Windows only (LocalMachine\\Root): tested at the boundary in test/trust/boundary-macos-windows.test.ts',
   'localcert setup --system-keychain': 'macOS only: tested at the boundary in test/trust/boundary-macos-windows.test.ts',
-  'localcert env --shell powershell | Invoke-Expression': 'PowerShell is not on Debian; the text it evaluates is tested in test/trust/runtimes.test.ts',
+  'localcert env --shell powershell | Invoke-Expression': 'PowerShell is not on Debian; the text it evaluates is parsed strictly and compared with bash, fish and --json in test/cli/env.test.ts',
   'localcert service install --port 8555': 'needs a systemd --user session, which this machine has none of: test/service runs it against a fake systemctl',
   'localcert service status': 'needs a systemd --user session (test/service)',
   'localcert service uninstall': 'needs a systemd --user session (test/service)',
