@@ -4,6 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {BLOCK_BEGIN, BLOCK_END} from '../../src/hosts/block.js'
 import {BIN, cli, tempDir} from '../support/env.js'
+import {readmeBlock} from '../support/readme.js'
 import {isRoot} from '../support/tools.js'
 
 /** A temp hosts file holding `text`, and a CLI runner pointed at it. */
@@ -54,6 +55,12 @@ describe('localcert hosts on a hosts file of its own (LOCALCERT_HOSTS_FILE)', ()
     expect(hosts.read()).toContain('api.test')
     expect((await hosts.run('remove', 'api.test')).code).toBe(0)
     expect(hosts.read()).toBe(text)
+  })
+
+  it('writes into an empty file exactly the block the README shows for app.localhost', async () => {
+    const hosts = hostsFile('')
+    expect((await hosts.run('add', 'app.localhost')).code).toBe(0)
+    expect(hosts.read()).toBe(readmeBlock('hosts-block').text)
   })
 
   it('writes CRLF lines into a CRLF file', async () => {

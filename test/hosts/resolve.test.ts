@@ -81,9 +81,13 @@ describe('libnss-myhostname detection', () => {
     expect(await myhostnameStatus({...options, platform: 'darwin'})).toEqual({configured: false, installed: false, active: false})
   })
 
-  it('reads this machine: Debian here has `hosts: files dns` and no module', async () => {
+  it('reads this machine: its nsswitch.conf, and the module wherever the dynamic linker has it (ldconfig -p)', async () => {
     const here = await myhostnameStatus()
     expect(here.configured).toBe(hostsLineHasMyhostname(readFileSync('/etc/nsswitch.conf', 'utf8')))
+    // an oracle of its own, not the directory walk under test: glibc's loader cache lists the NSS modules it can load
+    const cache = await sh('sh', ['-c', 'PATH="$PATH:/sbin:/usr/sbin" ldconfig -p'])  // /sbin is off a user's PATH on Debian
+    expect(cache.code, cache.stderr).toBe(0)
+    expect(here.installed).toBe(/\blibnss_myhostname\.so\.2\b/.test(cache.stdout))
     expect(here.active).toBe(here.configured && here.installed)
   })
 })
