@@ -3,7 +3,7 @@ import path from 'node:path'
 
 /**
  * glibc's nss-myhostname module (Debian/Ubuntu package `libnss-myhostname`) answers every `*.localhost` name with
- * loopback for every program that resolves through glibc; browsers do it themselves, Node/Python/Java/curl do not.
+ * loopback for every program that resolves through glibc; browsers and curl (7.78+) do it themselves, Node/Python/Java do not.
  */
 export interface MyhostnameStatus {
   /** `myhostname` is listed in the `hosts:` line of nsswitch.conf. */

@@ -5,8 +5,9 @@ import {isLoopback} from './ip.js'
 import {myhostnameAdvice, type MyhostnameStatus} from './myhostname.js'
 
 /**
- * Does a name a certificate is for reach this machine? Browsers answer `*.localhost` with loopback themselves, but
- * Node, Python, Java, curl and everything else ask the system resolver (hosts file, NSS, DNS), which may not know it.
+ * Does a name a certificate is for reach this machine? Browsers (and curl 7.78+) answer `*.localhost` with loopback
+ * themselves, but Node, Python, Java and everything else ask the system resolver (hosts file, NSS, DNS), which may not
+ * know it.
  */
 
 export type UnresolvedReason = 'not-found' | 'timed-out' | 'not-loopback' | 'wildcard'
@@ -85,7 +86,7 @@ export function resolutionAdvice(unresolved: readonly Unresolved[], platform: No
       return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.filter(Boolean).join('; ')}`
     }
     const what = reason === 'not-loopback' ? `${name} resolves to ${addresses.join(', ')}, not to this machine` : reason === 'timed-out' ? `${name} did not resolve in time` : `${name} does not resolve`
-    const who = localhost ? 'browsers reach it (they resolve *.localhost themselves), but Node, Python, Java and curl do not' : 'no program on this machine reaches it by name'
+    const who = localhost ? 'browsers reach it (they resolve *.localhost themselves, as curl does), but Node, Python and Java do not' : 'no program on this machine reaches it by name'
     const alternative = localhost && nss ? `, or ${nss}` : ''
     return `${what}: ${who}. Fix: \`localcert hosts add ${name}\`${alternative}`
   })
