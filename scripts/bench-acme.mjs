@@ -15,12 +15,11 @@ import {createRequire} from 'node:module'
 import https from 'node:https'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import acmeModule from 'acme-client'
 import {buildCsr, csrKey} from './peers/csr.mjs'
 import {startPebble} from './peers/pebble.mjs'
-import {percentile} from './bench-stats.mjs'
+import {percentile, root} from './bench-stats.mjs'
 
 const acme = acmeModule.default ?? acmeModule
 const acmeClientVersion = createRequire(import.meta.url)('acme-client/package.json').version
@@ -37,14 +36,6 @@ const windowMs = Number(options.window) * 1000
 const rounds = Number(options.rounds)
 const concurrency = Number(options.concurrency)
 
-/** The package root: the nearest directory upwards that holds package.json. */
-function packageRoot(from) {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir
-    if (dir === path.dirname(dir)) throw new Error('no package.json above ' + from)
-  }
-}
-const root = packageRoot(path.dirname(fileURLToPath(import.meta.url)))
 const work = mkdtempSync(path.join(tmpdir(), 'localcert-bench-acme-'))
 const now = () => Number(process.hrtime.bigint()) / 1e6
 

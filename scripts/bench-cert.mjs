@@ -2,21 +2,14 @@
 // calls) and the CLI's start-up floor (`localcert --version`). Prints a table and writes .bench/cert.json.
 // Usage: node scripts/bench-cert.mjs [rounds=15]
 import {spawnSync, execFileSync} from 'node:child_process'
-import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {has, median, percentile as pct} from './bench-stats.mjs'
+import {benchScratch, has, median, percentile as pct, root} from './bench-stats.mjs'
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const rounds = Number(process.argv[2] ?? 15)
-const work = mkdtempSync(path.join(tmpdir(), 'localcert-bench-'))
-const home = path.join(work, 'home')
-const caroot = path.join(work, 'mkcert')
-mkdirSync(caroot)
+const {work, home, caroot} = benchScratch('localcert-bench-')
 const names = ['app.localhost', '*.app.localhost', 'localhost', '127.0.0.1', '::1']
 const bin = path.join(root, 'bin', 'run.js')
-
 
 function time(command, args, env) {
   const start = process.hrtime.bigint()

@@ -3,18 +3,12 @@
 // counts; times are taken inside it (import start → 'listening'). Interleaved rounds; writes .bench/devserver.json.
 // Usage: node scripts/bench-devserver.mjs [rounds=15]
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {has, median, percentile as pct} from './bench-stats.mjs'
+import {benchScratch, has, median, percentile as pct, root} from './bench-stats.mjs'
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const rounds = Number(process.argv[2] ?? 15)
-const work = mkdtempSync(path.join(tmpdir(), 'localcert-bench-boot-'))
-const home = path.join(work, 'home')
-const caroot = path.join(work, 'mkcert')
-mkdirSync(caroot)
+const {work, home, caroot} = benchScratch('localcert-bench-boot-')
 const names = ['localhost', '127.0.0.1', '::1']
 
 // each program prints the milliseconds from just before loading its certificate code to 'listening'

@@ -103,7 +103,7 @@ export async function startAcmeServer(options: AcmeServerOptions = {}): Promise<
       validations: new Map(),
       accountSpki: new WeakMap(),
     }
-    const allowedHosts = explicit?.some(isWildcard) ? undefined : new Set(['localhost', '127.0.0.1', '[::1]', ...namedHosts.map(bracketHost).map((host) => host.toLowerCase())])
+    const allowedHosts = explicit?.some(isWildcard) ? undefined : new Set(tlsNames.map((host) => bracketHost(host).toLowerCase()))
     const front = createFront(ctx, {allowedHosts, maxBodyBytes: options.maxBodyBytes})
     const create = () => {
       const server = https.createServer({cert: identity.cert, key: identity.key, minVersion: 'TLSv1.2'}, (req, res) => void front(req, res))

@@ -82,14 +82,14 @@ export async function httpsOptions(names: readonly string[] = DEV_DEFAULT_NAMES,
       const stamp = await resolutionStamp()
       let warnings = cached.warnings ?? []
       if (cached.warningsStamp !== stamp) {
-        warnings = await resolutionWarnings(normalised)
+        warnings = await resolutionWarnings(parsed)
         await writeFileSafely(file, JSON.stringify({...cached, warnings, warningsStamp: stamp}) + '\n', 0o600)
       }
       return {key: cached.keyPem, cert: cached.certPem, ca: ca.rootPem, notBefore: new Date(cached.notBefore), notAfter: new Date(cached.notAfter), serial: cached.serial, warnings}
     }
   }
   // the lookups (1 s at most, in parallel) run while the certificate is signed
-  const [leaf, warnings, warningsStamp] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(normalised), resolutionStamp()])
+  const [leaf, warnings, warningsStamp] = await Promise.all([issueParsed(parsed, {home, keyType, days, source: 'api'}), resolutionWarnings(parsed), resolutionStamp()])
   const entry: CachedLeaf = {
     names: normalised,
     rootFingerprint: leaf.rootFingerprint,

@@ -70,7 +70,7 @@ export function normaliseDnsName(input: string): string {
 
 /** Canonical text form of an IPv4 or IPv6 address, or throws INVALID_IP. */
 export function normaliseIp(input: string): string {
-  const bare = input.replace(/^\[(.*)\]$/, '$1')
+  const bare = unbracketHost(input)
   if (ipFamily(bare) !== 0) return canonicalIp(bare)
   throw new LocalcertError('INVALID_IP', `"${input}" is not a valid IP address`, 'write IPv4 as 127.0.0.1 and IPv6 as ::1')
 }

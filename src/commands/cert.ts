@@ -74,7 +74,7 @@ export default class Cert extends BaseCommand {
       if (files.keyFile) await writeFileSafely(files.keyFile, result.keyPem!, 0o600)
       await writeFileSafely(files.certFile!, result.chainPem, 0o644)
     }
-    const resolution = await resolutionWarnings(values)
+    const resolution = await resolutionWarnings(parsed)
     for (const warning of [...result.warnings, ...resolution]) this.note(`Warning: ${warning}`)
     const summary = {
       names: values,

@@ -1,3 +1,4 @@
+import {parseName, type SubjectName} from '../ca/names.js'
 import {myhostnameStatus} from '../lib/myhostname.js'
 import {resolutionAdvice, unresolvedNames, type Lookup} from '../lib/resolve.js'
 import {readInventory} from '../state/inventory.js'
@@ -19,7 +20,15 @@ export async function nameChecks(home: string, options: {lookup?: Lookup; platfo
   const live = (await readInventory(caPaths(home).inventory)).filter((entry) => Date.parse(entry.notAfter) > now)
   const names = [...new Set(live.flatMap((entry) => entry.names))]
   if (names.length === 0) return [ok('names', 'no valid certificate issued yet: no name to resolve')]
-  const unresolved = await unresolvedNames(names, options.lookup ? {lookup: options.lookup} : {})
+  // inventory names were parsed when issued; one that no longer parses (written by another version) is not looked up
+  const parsed = names.flatMap((name): SubjectName[] => {
+    try {
+      return [parseName(name)]
+    } catch {
+      return []
+    }
+  })
+  const unresolved = await unresolvedNames(parsed, options.lookup ? {lookup: options.lookup} : {})
   if (unresolved.length === 0) return [ok('names', `every name of the ${live.length} valid certificate${live.length === 1 ? '' : 's'} resolves to this machine (${names.length} name${names.length === 1 ? '' : 's'})`)]
   const platform = options.platform ?? process.platform
   const advice = resolutionAdvice(unresolved, platform, await myhostnameStatus({platform}))

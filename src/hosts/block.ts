@@ -1,5 +1,5 @@
 import {LocalcertError} from '../errors.js'
-import {isLoopback} from '../lib/resolve.js'
+import {isLoopback} from '../lib/ip.js'
 
 /**
  * The marked block localcert keeps in a hosts file, read and written as text: every byte outside the block (other

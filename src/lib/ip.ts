@@ -47,3 +47,13 @@ export function inCidr(ip: string, cidr: string): boolean {
   }
   return true
 }
+
+/**
+ * True for loopback: 127.0.0.0/8, ::1, and IPv4-mapped loopback in either text form (::ffff:127.0.0.1, ::ffff:7f00:1).
+ * @example isLoopback('127.0.1.1') // true
+ */
+export function isLoopback(address: string): boolean {
+  const family = ipFamily(address)
+  if (family === 4) return inCidr(address, '127.0.0.0/8')
+  return family === 6 && (inCidr(address, '::1/128') || inCidr(address, '::ffff:127.0.0.0/104'))
+}

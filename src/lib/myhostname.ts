@@ -3,7 +3,7 @@ import path from 'node:path'
 
 /**
  * glibc's nss-myhostname module (Debian/Ubuntu package `libnss-myhostname`) answers every `*.localhost` name with
- * loopback for every program that resolves through glibc; browsers do it themselves, Node/Python/Java/curl do not.
+ * loopback for every program that resolves through glibc; browsers and curl (7.78+) do it themselves, Node/Python/Java do not.
  */
 export interface MyhostnameStatus {
   /** `myhostname` is listed in the `hosts:` line of nsswitch.conf. */
@@ -50,4 +50,15 @@ export async function myhostnameStatus(options: {platform?: NodeJS.Platform; nss
   const configured = hostsLineHasMyhostname(nsswitch)
   const installed = await moduleInstalled(options.libRoots ?? LIB_ROOTS)
   return {configured, installed, active: configured && installed}
+}
+
+/**
+ * How every *.localhost name can resolve on Linux without a hosts entry, fitted to this machine's status (install
+ * the module, or enable the installed one); undefined when it is active or off Linux (no NSS there).
+ * @example myhostnameAdvice({configured: false, installed: false, active: false}, 'linux') // '`sudo apt install libnss-myhostname` …'
+ */
+export function myhostnameAdvice(status: MyhostnameStatus | undefined, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform !== 'linux' || status?.active) return undefined
+  if (status?.installed) return 'add `myhostname` after `files` on the `hosts:` line of /etc/nsswitch.conf (libnss-myhostname is installed but not enabled), so every *.localhost name resolves to loopback for every program'
+  return '`sudo apt install libnss-myhostname` (Debian/Ubuntu; Fedora and Arch ship it with systemd as nss-myhostname) makes every *.localhost name resolve to loopback for every program'
 }

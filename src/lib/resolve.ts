@@ -1,13 +1,13 @@
 import {randomBytes} from 'node:crypto'
-import {lookup as dnsLookup} from 'node:dns/promises'
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
-import {inCidr, ipFamily} from './ip.js'
-import type {MyhostnameStatus} from './myhostname.js'
+import {isLoopback} from './ip.js'
+import {myhostnameAdvice, type MyhostnameStatus} from './myhostname.js'
 
 /**
- * Does a name a certificate is for reach this machine? Browsers answer `*.localhost` with loopback themselves, but
- * Node, Python, Java, curl and everything else ask the system resolver (hosts file, NSS, DNS), which may not know it.
+ * Does a name a certificate is for reach this machine? Browsers (and curl 7.78+) answer `*.localhost` with loopback
+ * themselves, but Node, Python, Java and everything else ask the system resolver (hosts file, NSS, DNS), which may not
+ * know it.
  */
 
 export type UnresolvedReason = 'not-found' | 'timed-out' | 'not-loopback' | 'wildcard'
@@ -22,23 +22,22 @@ export interface Unresolved {
 /** All addresses of a name (getaddrinfo, as every program sees it); throws when there are none. */
 export type Lookup = (name: string) => Promise<string[]>
 
-const systemLookup: Lookup = async (name) => (await dnsLookup(name, {all: true, verbatim: true})).map((entry) => entry.address)
+// loaded on first lookup: node:dns reads resolv.conf when it loads, which a cached dev-server boot never needs
+const systemLookup: Lookup = async (name) => {
+  const {lookup} = await import('node:dns/promises')
+  return (await lookup(name, {all: true, verbatim: true})).map((entry) => entry.address)
+}
 
 const DEFAULT_TIMEOUT_MS = 1_000
 
-/**
- * True for 127.0.0.0/8, ::1 and IPv4-mapped loopback.
- * @example isLoopback('127.0.1.1') // true
- */
-export function isLoopback(address: string): boolean {
-  const bare = address.replace(/^::ffff:/i, '')
-  return ipFamily(bare) === 4 ? inCidr(bare, '127.0.0.0/8') : ipFamily(bare) === 6 && inCidr(bare, '::1/128')
+/** A name as parseName classified it (a SubjectName): only `dns` ones are looked up (IPs, emails, URIs are no host names). */
+export interface TypedName {
+  type: string
+  value: string
 }
 
-/** Only DNS names are looked up: IPs need no resolving, and emails/URIs are not host names. */
-function dnsNames(names: readonly string[]): string[] {
-  const hosts = names.map((name) => name.trim().toLowerCase().replace(/\.$/, '')).filter((name) => name && !name.includes('@') && !name.includes('://') && !name.startsWith('[') && ipFamily(name) === 0)
-  return [...new Set(hosts)]
+function dnsNames(names: readonly TypedName[]): string[] {
+  return [...new Set(names.filter((name) => name.type === 'dns').map((name) => name.value))]
 }
 
 async function check(name: string, lookup: Lookup, timeoutMs: number): Promise<Unresolved | undefined> {
@@ -58,23 +57,16 @@ async function check(name: string, lookup: Lookup, timeoutMs: number): Promise<U
 }
 
 /**
- * The DNS names (IPs skipped) that do not resolve, or resolve somewhere other than loopback, looked up in parallel
- * with a short timeout each. Never throws: a failing resolver only makes names show up as unresolved.
+ * The DNS names (IPs, emails and URIs skipped) that do not resolve, or resolve somewhere other than loopback, looked
+ * up in parallel with a short timeout each. Never throws: a failing resolver only makes names show up as unresolved.
  * @example
- * const unresolved = await unresolvedNames(['app.localhost', 'api.test', '127.0.0.1'])
+ * const unresolved = await unresolvedNames(parseNames(['app.localhost', 'api.test', '127.0.0.1']))
  * for (const line of resolutionAdvice(unresolved)) console.warn(line)
  */
-export async function unresolvedNames(names: readonly string[], options: {timeoutMs?: number; lookup?: Lookup} = {}): Promise<Unresolved[]> {
+export async function unresolvedNames(names: readonly TypedName[], options: {timeoutMs?: number; lookup?: Lookup} = {}): Promise<Unresolved[]> {
   const lookup = options.lookup ?? systemLookup
   const results = await Promise.all(dnsNames(names).map((name) => check(name, lookup, options.timeoutMs ?? DEFAULT_TIMEOUT_MS).catch(() => undefined)))
   return results.filter((result): result is Unresolved => result !== undefined)
-}
-
-/** How a *.localhost name can resolve on Linux without a hosts entry, or undefined when nothing is to be done. */
-function myhostnameFix(platform: NodeJS.Platform, myhostname: MyhostnameStatus | undefined): string | undefined {
-  if (platform !== 'linux' || myhostname?.active) return undefined
-  if (myhostname?.installed) return 'add `myhostname` after `files` on the `hosts:` line of /etc/nsswitch.conf (libnss-myhostname is installed but not enabled), so every *.localhost name resolves to loopback for every program'
-  return '`sudo apt install libnss-myhostname` (Debian/Ubuntu) makes every *.localhost name resolve to loopback for every program'
 }
 
 const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq with `address=/test/127.0.0.1`, or add each name with `localcert hosts add NAME`'
@@ -86,15 +78,15 @@ const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq
  * // ['api.test does not resolve: no program on this machine reaches it by name. Fix: `localcert hosts add api.test`']
  */
 export function resolutionAdvice(unresolved: readonly Unresolved[], platform: NodeJS.Platform = process.platform, myhostname?: MyhostnameStatus): string[] {
-  const nss = myhostnameFix(platform, myhostname)
+  const nss = myhostnameAdvice(myhostname, platform)
   return unresolved.map(({name, reason, addresses}) => {
     const localhost = name === 'localhost' || name.endsWith('.localhost')
     if (reason === 'wildcard') {
-      const fixes = [localhost ? 'browsers resolve *.localhost themselves' : undefined, localhost ? nss : undefined, localhost ? undefined : WILDCARD_DNS].filter(Boolean)
-      return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.join('; ')}${localhost ? '; or add each name you use with `localcert hosts add NAME`' : ''}`
+      const fixes = localhost ? ['browsers resolve *.localhost themselves', nss, 'or add each name you use with `localcert hosts add NAME`'] : [WILDCARD_DNS]
+      return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.filter(Boolean).join('; ')}`
     }
     const what = reason === 'not-loopback' ? `${name} resolves to ${addresses.join(', ')}, not to this machine` : reason === 'timed-out' ? `${name} did not resolve in time` : `${name} does not resolve`
-    const who = localhost ? 'browsers reach it (they resolve *.localhost themselves), but Node, Python, Java and curl do not' : 'no program on this machine reaches it by name'
+    const who = localhost ? 'browsers reach it (they resolve *.localhost themselves, as curl does), but Node, Python and Java do not' : 'no program on this machine reaches it by name'
     const alternative = localhost && nss ? `, or ${nss}` : ''
     return `${what}: ${who}. Fix: \`localcert hosts add ${name}\`${alternative}`
   })
@@ -103,9 +95,9 @@ export function resolutionAdvice(unresolved: readonly Unresolved[], platform: No
 /**
  * One line per name that does not reach this machine, with the fix (what `localcert cert`, `httpsOptions` and the
  * Vite plugin report); a check that fails says nothing, so issuance never fails for it.
- * @example await resolutionWarnings(['nope.test']) // ['nope.test does not resolve … localcert hosts add nope.test']
+ * @example await resolutionWarnings(parseNames(['nope.test'])) // ['nope.test does not resolve … localcert hosts add nope.test']
  */
-export async function resolutionWarnings(names: readonly string[]): Promise<string[]> {
+export async function resolutionWarnings(names: readonly TypedName[]): Promise<string[]> {
   try {
     const unresolved = await unresolvedNames(names)
     if (unresolved.length === 0) return []

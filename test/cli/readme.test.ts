@@ -19,7 +19,7 @@ const NOT_HERE: Record<string, string> = {
   'npm ci && npm run build && ./bin/run.js setup --yes && ./bin/run.js cert app.localhost': 'builds a clone: npm test is that build, and `localcert setup`/`cert` run below',
   'localcert setup --yes --machine': 'Windows only (LocalMachine\\Root): tested at the boundary in test/trust/boundary-macos-windows.test.ts',
   'localcert setup --system-keychain': 'macOS only: tested at the boundary in test/trust/boundary-macos-windows.test.ts',
-  'localcert env --shell powershell | Invoke-Expression': 'PowerShell is not on Debian; the text it evaluates is tested in test/trust/runtimes.test.ts',
+  'localcert env --shell powershell | Invoke-Expression': 'PowerShell is not on Debian; the text it evaluates is parsed strictly and compared with bash, fish and --json in test/cli/env.test.ts',
   'localcert service install --port 8555': 'needs a systemd --user session, which this machine has none of: test/service runs it against a fake systemctl',
   'localcert service status': 'needs a systemd --user session (test/service)',
   'localcert service uninstall': 'needs a systemd --user session (test/service)',
@@ -193,6 +193,12 @@ describe('the README’s Node snippets', () => {
     await snippet.stop()
   })
 
+  it('runs at least one, and no unmarked Node block escapes it under another fence name (cjs, javascript, tsx…)', () => {
+    expect(snippets.length).toBeGreaterThan(0)
+    const node = readmeBlocks().filter((block) => /^([cm]?js|[cm]?ts|jsx|tsx|javascript|typescript|node)$/i.test(block.lang) && !block.marker)
+    expect(node.map((block) => `README.md:${block.line} (${block.lang})`)).toEqual(snippets.map((block) => `README.md:${block.line} (${block.lang})`))
+  })
+
   it('every marked block is found by a test', () => {
     // every test source, skipping the fixture project's node_modules (hundreds of MB)
     const sources = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
@@ -203,7 +209,7 @@ describe('the README’s Node snippets', () => {
     const tests = sources(path.join(ROOT, 'test')).map((file) => readFileSync(file, 'utf8')).join('\n')
     const orphans = readmeBlocks().filter((block) => {
       const name = block.marker?.replace(/^recipe: /, '')
-      return name && ![`readmeRecipe('${name}')`, `startRecipe('${name}'`, `readmeBlock('${block.marker}')`].some((call) => tests.includes(call))
+      return name && ![`readmeRecipe('${name}')`, `startRecipe('${name}'`, `recipes.start('${name}'`, `readmeBlock('${block.marker}')`].some((call) => tests.includes(call))
     })
     expect(orphans.map((block) => `README.md:${block.line} <!-- ${block.marker} -->`)).toEqual([])
   })

@@ -126,7 +126,8 @@ await server.close()
   })
 
   it('leaves a server.https the user set alone', async () => {
-    const {dir, home} = await viteProject()
+    // the plugin's hooks called in this process: no project to install, only a home for the CA
+    const home = tempDir('localcert-vite-home-')
     const {localcert} = await import('../../src/api/vite.js')
     const plugin = localcert({home})
     const swapped: string[] = []
@@ -136,13 +137,12 @@ await server.close()
     plugin.configurePreviewServer(server('their preview server'))
     await plugin.renewNow()
     expect(swapped).toEqual([])
-    // the same plugin object, now owning the dev server: renewNow does swap, so the check above could fail
+    // a second plugin, whose user set only preview.https, owns the dev server: its renewNow does swap, so the check above could fail
     const other = localcert({home})
     expect(await other.config({preview: {https: {key: 'theirs'}}})).toEqual({server: {https: expect.objectContaining({key: expect.stringContaining('PRIVATE KEY')})}})
     other.configureServer(server('our dev server'))
     await other.renewNow()
     expect(swapped).toEqual(['our dev server'])
-    void dir
   })
 })
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {BLOCK_BEGIN, BLOCK_END} from '../../src/hosts/block.js'
 import {BIN, cli, tempDir} from '../support/env.js'
+import {readmeBlock} from '../support/readme.js'
 import {isRoot} from '../support/tools.js'
 
 /** A temp hosts file holding `text`, and a CLI runner pointed at it. */
@@ -54,6 +55,12 @@ describe('localcert hosts on a hosts file of its own (LOCALCERT_HOSTS_FILE)', ()
     expect(hosts.read()).toContain('api.test')
     expect((await hosts.run('remove', 'api.test')).code).toBe(0)
     expect(hosts.read()).toBe(text)
+  })
+
+  it('writes into an empty file exactly the block the README shows for app.localhost', async () => {
+    const hosts = hostsFile('')
+    expect((await hosts.run('add', 'app.localhost')).code).toBe(0)
+    expect(hosts.read()).toBe(readmeBlock('hosts-block').text)
   })
 
   it('writes CRLF lines into a CRLF file', async () => {
@@ -204,12 +211,14 @@ describe('the hosts file as bytes', () => {
 describe.runIf(process.platform === 'linux')('hosts add on Linux without the myhostname NSS module', () => {
   it('offers libnss-myhostname when a .localhost name is added, and not for other names', async () => {
     const {myhostnameStatus} = await import('../../src/lib/myhostname.js')
-    const active = (await myhostnameStatus()).active
+    const {active, installed} = await myhostnameStatus()
     const hosts = hostsFile(DEBIAN)
     const localhost = await hosts.run('add', 'app.localhost')
     const test = await hosts.run('add', 'api.test')
     expect(test.stderr).not.toContain('libnss-myhostname')
     if (active) expect(localhost.stderr).not.toContain('libnss-myhostname')
-    else expect(localhost.stderr).toContain('sudo apt install libnss-myhostname')
+    // installed but not enabled: the fix is nsswitch.conf, not installing it again
+    else if (installed) expect(localhost.stderr).toContain('Tip: add `myhostname` after `files` on the `hosts:` line of /etc/nsswitch.conf')
+    else expect(localhost.stderr).toContain('Tip: `sudo apt install libnss-myhostname`')
   })
 })

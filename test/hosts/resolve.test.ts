@@ -4,7 +4,9 @@ import {randomBytes} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 import {SUDO_WRITE_SCRIPT} from '../../src/hosts/file.js'
 import {hostsLineHasMyhostname, myhostnameStatus} from '../../src/lib/myhostname.js'
-import {isLoopback, resolutionAdvice, unresolvedNames, type Lookup, type Unresolved} from '../../src/lib/resolve.js'
+import {isLoopback} from '../../src/lib/ip.js'
+import {parseNames} from '../../src/ca/names.js'
+import {resolutionAdvice, unresolvedNames, type Lookup, type Unresolved} from '../../src/lib/resolve.js'
 import {cli, sh, tempDir} from '../support/env.js'
 
 const table: Record<string, string[]> = {'app.localhost': ['127.0.0.1', '::1'], 'far.test': ['192.0.2.7', '127.0.0.1']}
@@ -17,7 +19,7 @@ const fakeLookup: Lookup = async (name) => {
 
 describe('which names reach this machine', () => {
   it('reports names that do not resolve, resolve elsewhere or time out; skips IPs, emails and URIs', async () => {
-    const found = await unresolvedNames(['app.localhost', 'nope.test', 'far.test', 'x.slow.test', '127.0.0.1', '::1', 'dev@nope.test', 'spiffe://nope.test/a', 'NOPE.test.'], {lookup: fakeLookup, timeoutMs: 50})
+    const found = await unresolvedNames(parseNames(['app.localhost', 'nope.test', 'far.test', 'x.slow.test', '127.0.0.1', '::1', 'dev@nope.test', 'spiffe://nope.test/a', 'NOPE.test.']), {lookup: fakeLookup, timeoutMs: 50})
     expect(found).toEqual([
       {name: 'nope.test', reason: 'not-found', addresses: []},
       {name: 'far.test', reason: 'not-loopback', addresses: ['192.0.2.7']},
@@ -26,15 +28,15 @@ describe('which names reach this machine', () => {
   })
 
   it('checks a wildcard through a random name under it', async () => {
-    expect(await unresolvedNames(['*.mapped.localhost', '*.app.localhost'], {lookup: fakeLookup})).toEqual([{name: '*.app.localhost', reason: 'wildcard', addresses: []}])
+    expect(await unresolvedNames(parseNames(['*.mapped.localhost', '*.app.localhost']), {lookup: fakeLookup})).toEqual([{name: '*.app.localhost', reason: 'wildcard', addresses: []}])
   })
 
   it('uses the system resolver: localhost and /etc/hosts names resolve, a random .test name does not', async () => {
     const nope = `nope-${randomBytes(4).toString('hex')}.test`
-    expect(await unresolvedNames(['localhost', nope])).toEqual([{name: nope, reason: 'not-found', addresses: []}])
+    expect(await unresolvedNames(parseNames(['localhost', nope]))).toEqual([{name: nope, reason: 'not-found', addresses: []}])
   })
 
-  it.each([['127.0.0.1', true], ['127.8.9.10', true], ['::1', true], ['::ffff:127.0.0.1', true], ['10.0.0.1', false], ['::2', false]])('isLoopback(%s) is %s', (address, expected) => {
+  it.each([['127.0.0.1', true], ['127.8.9.10', true], ['::1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true], ['10.0.0.1', false], ['::ffff:10.0.0.1', false], ['::2', false], ['not-an-ip', false]])('isLoopback(%s) is %s', (address, expected) => {
     expect(isLoopback(address)).toBe(expected)
   })
 
@@ -79,9 +81,13 @@ describe('libnss-myhostname detection', () => {
     expect(await myhostnameStatus({...options, platform: 'darwin'})).toEqual({configured: false, installed: false, active: false})
   })
 
-  it('reads this machine: Debian here has `hosts: files dns` and no module', async () => {
+  it('reads this machine: its nsswitch.conf, and the module wherever the dynamic linker has it (ldconfig -p)', async () => {
     const here = await myhostnameStatus()
     expect(here.configured).toBe(hostsLineHasMyhostname(readFileSync('/etc/nsswitch.conf', 'utf8')))
+    // an oracle of its own, not the directory walk under test: glibc's loader cache lists the NSS modules it can load
+    const cache = await sh('sh', ['-c', 'PATH="$PATH:/sbin:/usr/sbin" ldconfig -p'])  // /sbin is off a user's PATH on Debian
+    expect(cache.code, cache.stderr).toBe(0)
+    expect(here.installed).toBe(/\blibnss_myhostname\.so\.2\b/.test(cache.stdout))
     expect(here.active).toBe(here.configured && here.installed)
   })
 })

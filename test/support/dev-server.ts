@@ -91,13 +91,21 @@ export interface TrustedResponse {
   subjectAltName: string
 }
 
+/** How `fetchTrusting` connects: SNI and the name checked, HTTP/2 or not, extra headers, how long it waits (120 s). */
+export interface FetchOptions {
+  servername?: string
+  http2?: boolean
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
 /**
  * GETs `url` over TLS trusting `rootPem` and nothing else (not Node's bundled roots, not the OS store). `servername`
  * sets SNI and the name checked against the certificate, so a name that does not resolve here (app.localhost) can
  * be tested on 127.0.0.1. With `http2: true` it speaks HTTP/2 (node:http2), else HTTPS/1.1 (node:https).
  * @example const page = await fetchTrusting(`https://127.0.0.1:${port}/`, rootPem, {servername: 'app.localhost'})
  */
-export function fetchTrusting(url: string, rootPem: string, options: {servername?: string; http2?: boolean; headers?: Record<string, string>; timeoutMs?: number} = {}): Promise<TrustedResponse> {
+export function fetchTrusting(url: string, rootPem: string, options: FetchOptions = {}): Promise<TrustedResponse> {
   const {servername, timeoutMs = 120_000} = options
   const target = new URL(url)
   const tls = {ca: rootPem, ...(servername ? {servername} : {})}

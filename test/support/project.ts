@@ -1,22 +1,22 @@
-import {chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync} from 'node:fs'
+import {chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, unlinkSync} from 'node:fs'
 import path from 'node:path'
 import {ROOT, sh, tempDir} from './env.js'
 
 /** Where the framework dev servers the recipe tests start are installed (`scripts/test.sh` runs `npm ci` there). */
 export const FRAMEWORKS = path.join(ROOT, 'test', 'frameworks')
 
-let packed: Promise<string> | undefined
+/** FRAMEWORKS/node_modules once `npm ci` has filled it (npm writes .package-lock.json last); else an error saying how. */
+function frameworkModules(): string {
+  const modules = path.join(FRAMEWORKS, 'node_modules')
+  if (!existsSync(path.join(modules, '.package-lock.json'))) throw new Error(`${modules} is missing or not installed: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
+  return modules
+}
 
-/** `npm pack` of the built package (once per run, by the global setup): exactly the files a user gets from the registry. */
-function packOnce(): Promise<string> {
-  if (process.env.LOCALCERT_TEST_TARBALL) return Promise.resolve(process.env.LOCALCERT_TEST_TARBALL)
-  packed ??= (async () => {
-    const dir = tempDir('localcert-pack-')
-    const result = await sh('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT})
-    if (result.code !== 0) throw new Error(`npm pack failed: ${result.stderr}`)
-    return path.join(dir, result.stdout.trim().split('\n').pop()!)
-  })()
-  return packed
+/** The `npm pack` of the built package that the global setup made once for the run: exactly the files a user gets from the registry. */
+function packedTarball(): string {
+  const tarball = process.env.LOCALCERT_TEST_TARBALL
+  if (!tarball) throw new Error('LOCALCERT_TEST_TARBALL is not set: run the tests through vitest.config.ts, whose global setup (test/support/global-setup.ts) packs the package')
+  return tarball
 }
 
 /** Links the packages of `from` (those `wanted` keeps, by name) into `to` unless `to` has them already (the first source wins). */
@@ -41,17 +41,14 @@ function linkPackages(from: string, to: string, wanted: (name: string) => boolea
  * @example const dir = await scratchProject(); await sh(process.execPath, ['app.cjs'], {cwd: dir})
  */
 export async function scratchProject(options: {frameworks?: boolean} = {}): Promise<string> {
-  const tarball = await packOnce()
+  const tarball = packedTarball()
   const dir = tempDir('localcert-project-')
   const modules = path.join(dir, 'node_modules')
   const own = path.join(modules, 'localcert')
   mkdirSync(own, {recursive: true})
   const untar = await sh('tar', ['-xzf', tarball, '-C', own, '--strip-components=1'])
   if (untar.code !== 0) throw new Error(`cannot unpack ${tarball}: ${untar.stderr}`)
-  if (options.frameworks) {
-    if (!existsSync(path.join(FRAMEWORKS, 'node_modules'))) throw new Error(`${FRAMEWORKS}/node_modules is missing: run \`npm test\` (it installs the framework fixtures) or \`npm ci --prefix test/frameworks\``)
-    linkPackages(path.join(FRAMEWORKS, 'node_modules'), modules)
-  }
+  if (options.frameworks) linkPackages(frameworkModules(), modules)
   linkPackages(path.join(ROOT, 'node_modules'), modules, (name) => runtimePackages().has(name))
   return dir
 }
@@ -84,12 +81,13 @@ export function linkBins(dir: string, packages: string[]): void {
   mkdirSync(bin, {recursive: true})
   for (const name of packages) {
     const installed = path.join(dir, 'node_modules', name)
+    const linked = lstatSync(installed).isSymbolicLink()
     const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {bin?: string | Record<string, string>}
     const entries = typeof manifest.bin === 'string' ? {[name]: manifest.bin} : manifest.bin ?? {}
     for (const [command, target] of Object.entries(entries)) {
       const file = path.join(installed, target)
       // only our own unpacked tarball needs it; never chmod a linked framework (its files belong to the fixture install)
-      if ((statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755)
+      if (!linked && (statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755)
       const link = path.join(bin, command)
       if (!existsSync(link)) symlinkSync(path.relative(bin, file), link)
     }
@@ -113,5 +111,5 @@ export function vendorPackages(dir: string, packages: string[]): void {
 
 /** The version of a framework the fixture project installed, for test titles: `frameworkVersion('next')` → '16.4.6'. */
 export function frameworkVersion(name: string): string {
-  return (JSON.parse(readFileSync(path.join(FRAMEWORKS, 'node_modules', name, 'package.json'), 'utf8')) as {version: string}).version
+  return (JSON.parse(readFileSync(path.join(frameworkModules(), name, 'package.json'), 'utf8')) as {version: string}).version
 }

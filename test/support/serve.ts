@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {BIN} from './env.js'
+import {BIN, onCleanup} from './env.js'
 
 /** A running `localcert serve`: what it printed, its settings (with --json) and a way to stop it. */
 export interface ServedEndpoint {
@@ -19,7 +19,7 @@ export interface ServedEndpoint {
 const printedJson = (stdout: string) => stdout.trimEnd().endsWith('}')
 
 /**
- * Starts the built CLI's `localcert serve` (`--port 0 --json` unless `args` says otherwise) on `home` and resolves once `ready(stdout)`, by default when its JSON is out; stop it in an afterAll or the test (it is also killed if the test process exits first).
+ * Starts the built CLI's `localcert serve` (`--port 0 --json` unless `args` says otherwise) on `home` and resolves once `ready(stdout)`, by default when its JSON is out; stop it in an afterAll or the test to see its exit code (one still running after the test file is killed).
  * @example const endpoint = await serveEndpoint(home)  // endpoint.directoryUrl, endpoint.kid, endpoint.hmacKey; await endpoint.stop()
  */
 export async function serveEndpoint(home: string, options: {args?: string[]; ready?: (stdout: string) => boolean; env?: NodeJS.ProcessEnv} = {}): Promise<ServedEndpoint> {
@@ -37,6 +37,8 @@ export async function serveEndpoint(home: string, options: {args?: string[]; rea
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     return exited
   }
+  // a test that fails before its stop(), or a serve that never got ready, does not outlive the test file
+  onCleanup(() => stop('SIGKILL'))
   const started = Date.now()
   while (!ready(out)) {
     if (child.exitCode !== null) throw new Error(`localcert serve exited early (${child.exitCode}): ${err}`)

@@ -5,6 +5,7 @@ import {isIP} from 'node:net'
 import tls from 'node:tls'
 import {loadX509} from '../../ca/x509.js'
 import {hostPort, unbracketHost} from '../../lib/host.js'
+import {isLoopback} from '../../lib/ip.js'
 import {normaliseIp} from '../../ca/names.js'
 import type {ValidationPorts} from '../context.js'
 import type {ChallengeType, OrderIdentifier} from '../storage/model.js'
@@ -15,10 +16,6 @@ const MAX_BODY = 8_192
 const MAX_REDIRECTS = 3
 /** id-pe-acmeIdentifier (RFC 8737 §3). */
 const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31'
-
-function isLoopback(address: string): boolean {
-  return isIP(address) === 4 ? address.startsWith('127.') : address === '::1' || address === '::ffff:127.0.0.1'
-}
 
 /**
  * The loopback address to contact for an identifier. `.localhost` names are loopback by definition (RFC 6761 §6.3),
@@ -78,7 +75,7 @@ async function validateHttp01(identifier: Identifier, token: string, keyAuthoriz
     if ([301, 302, 303, 307, 308].includes(response.status) && response.location) {
       const next = new URL(response.location, where)
       if (next.protocol !== 'http:') throw new AcmeProblem('connection', `${where} redirects to ${next.protocol}, which http-01 does not follow here`)
-      target = {hostname: next.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(next.port || 80), path: next.pathname + next.search}
+      target = {hostname: unbracketHost(next.hostname), port: Number(next.port || 80), path: next.pathname + next.search}
       continue
     }
     if (response.status !== 200) throw new AcmeProblem('incorrectResponse', `${where} answered HTTP ${response.status}; it must answer 200 with the key authorization`)

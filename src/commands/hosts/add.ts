@@ -25,9 +25,10 @@ export default class HostsAdd extends BaseCommand {
       for (const name of change.elsewhere) this.log(`${name} already points to loopback on a line of ${change.file} outside the localcert block: left as it is.`)
     })
     // one name at a time is the hosts file's limit; on Linux one package lifts it for every *.localhost
-    if (process.platform === 'linux' && change.added.some((name) => name.endsWith('.localhost'))) {
-      const {myhostnameStatus} = await import('../../lib/myhostname.js')
-      if (!(await myhostnameStatus()).active) this.note('Tip: every *.localhost name (any depth, for every program) resolves to loopback with the myhostname NSS module: `sudo apt install libnss-myhostname` (Debian/Ubuntu; Fedora and Arch ship it with systemd as nss-myhostname).')
+    if (change.added.some((name) => name.endsWith('.localhost'))) {
+      const {myhostnameAdvice, myhostnameStatus} = await import('../../lib/myhostname.js')
+      const advice = myhostnameAdvice(await myhostnameStatus())
+      if (advice) this.note(`Tip: ${advice}, at any depth, without adding each name.`)
     }
     return summary
   }

@@ -7,7 +7,7 @@ export default class HostsList extends BaseCommand {
   async run(): Promise<unknown> {
     await this.parse(HostsList)
     const {listHosts} = await import('../../hosts/manage.js')
-    const {myhostnameStatus} = await import('../../lib/myhostname.js')
+    const {myhostnameAdvice, myhostnameStatus} = await import('../../lib/myhostname.js')
     const listing = await listHosts()
     const myhostname = await myhostnameStatus()
     const summary = {...listing, myhostname}
@@ -15,7 +15,9 @@ export default class HostsList extends BaseCommand {
       if (listing.ours.length === 0) this.log(`No localcert block in ${listing.file}.`)
       else this.log(`In the localcert block of ${listing.file} (127.0.0.1 and ::1):\n${listing.ours.map((name) => `  ${name}`).join('\n')}`)
       if (listing.others.length) this.log(`Other names pointing to loopback (not ours; \`hosts remove\` leaves them):\n${listing.others.map((name) => `  ${name}`).join('\n')}`)
-      if (process.platform === 'linux') this.log(myhostname.active ? 'libnss-myhostname is enabled: every *.localhost name resolves to loopback without an entry.' : 'libnss-myhostname is not enabled: *.localhost names need an entry here for programs other than browsers (`sudo apt install libnss-myhostname` covers them all).')
+      const advice = myhostnameAdvice(myhostname)
+      if (myhostname.active) this.log('libnss-myhostname is enabled: every *.localhost name resolves to loopback without an entry.')
+      else if (advice) this.log(`libnss-myhostname is not enabled: *.localhost names need an entry here for programs other than browsers, or ${advice}.`)
     })
     return summary
   }
