@@ -6,9 +6,8 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, lstatSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {root} from './bench-stats.mjs'
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const work = mkdtempSync(path.join(tmpdir(), 'localcert-bench-package-'))
 const npm = (args, cwd) => execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, npm_config_update_notifier: 'false'}})
 

@@ -11,10 +11,8 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {has, median} from './bench-stats.mjs'
+import {has, median, root} from './bench-stats.mjs'
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const rounds = Number(process.argv[2] ?? 3)
 const repeats = Number(process.argv[3] ?? 5)
 const bin = path.join(root, 'bin', 'run.js')
