@@ -1,4 +1,3 @@
-import https from 'node:https'
 import {X509Certificate} from 'node:crypto'
 import acme from 'acme-client'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -7,7 +6,7 @@ import {readInventory} from '../../src/state/inventory.js'
 import {caPaths} from '../../src/state/paths.js'
 import {hasTools} from '../support/tools.js'
 import {opensslVerify} from '../support/pki.js'
-import {testServer} from './support.js'
+import {testServer, trustForAcmeClient} from './support.js'
 
 const noChallenge = {challengeCreateFn: async () => undefined, challengeRemoveFn: async () => undefined}
 
@@ -16,8 +15,8 @@ describe.skipIf(!hasTools('ACME issuance with node acme-client', 'openssl'))('no
 
   beforeAll(async () => {
     server = await testServer()
-    // acme-client talks through axios: trust only our root, as NODE_EXTRA_CA_CERTS would
-    acme.axios.defaults.httpsAgent = new https.Agent({ca: server.rootPem, keepAlive: true})
+    // trust only our root, as NODE_EXTRA_CA_CERTS would
+    trustForAcmeClient(server.rootPem, {keepAlive: true})
   })
 
   function client(accountKey: Buffer) {

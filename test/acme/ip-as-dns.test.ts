@@ -1,4 +1,3 @@
-import https from 'node:https'
 import {X509Certificate} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -8,7 +7,7 @@ import type {AcmeServer} from '../../src/acme/server.js'
 import {sh, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {opensslVerify} from '../support/pki.js'
-import {opensslCsr, RawClient, testServer} from './support.js'
+import {opensslCsr, RawClient, testServer, trustForAcmeClient} from './support.js'
 
 const noChallenge = {challengeCreateFn: async () => undefined, challengeRemoveFn: async () => undefined}
 
@@ -20,7 +19,7 @@ describe.skipIf(!hasTools('IP addresses sent as dns identifiers', 'openssl'))('I
 
   beforeAll(async () => {
     server = await testServer()
-    acme.axios.defaults.httpsAgent = new https.Agent({ca: server.rootPem, keepAlive: true})
+    trustForAcmeClient(server.rootPem, {keepAlive: true})
   })
 
   /** `openssl x509 -text` of the leaf: the SAN line as openssl prints it. */

@@ -1,4 +1,3 @@
-import https from 'node:https'
 import acme from 'acme-client'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
@@ -6,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {cli, sh, tempDir} from '../support/env.js'
 import {serveEndpoint} from '../support/serve.js'
 import {hasTools} from '../support/tools.js'
+import {trustForAcmeClient} from './support.js'
 
 describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', () => {
   it('prints its settings as JSON, answers over HTTPS on loopback only, announces itself and stops cleanly on SIGTERM', async () => {
@@ -62,7 +62,7 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     const {kid, hmacKey} = JSON.parse(readFileSync(path.join(home, 'acme', 'eab.json'), 'utf8'))
     const directoryUrl = server.stdout().match(/^localcert ACME server: (\S+)$/m)![1]!
     // a client registers with the key and gets a certificate, so the log has lines about both
-    acme.axios.defaults.httpsAgent = new https.Agent({ca: readFileSync(path.join(home, 'ca', 'root.pem'), 'utf8')})
+    trustForAcmeClient(readFileSync(path.join(home, 'ca', 'root.pem'), 'utf8'))
     const client = new acme.Client({directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey(), externalAccountBinding: {kid, hmacKey}})
     const [, csr] = await acme.crypto.createCsr({commonName: 'log.localhost', altNames: ['log.localhost']}, await acme.crypto.createPrivateEcdsaKey())
     await client.auto({csr, termsOfServiceAgreed: true, challengeCreateFn: async () => undefined, challengeRemoveFn: async () => undefined})

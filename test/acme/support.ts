@@ -2,6 +2,7 @@ import https from 'node:https'
 import {constants, generateKeyPairSync, sign, type KeyObject} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
 import path from 'node:path'
+import acme from 'acme-client'
 import {exportJWK, FlattenedSign, calculateJwkThumbprint, type JWK} from 'jose'
 import {startAcmeServer, type AcmeServer, type AcmeServerOptions} from '../../src/acme/server.js'
 import {onCleanup, tempDir} from '../support/env.js'
@@ -134,6 +135,21 @@ export class RawClient {
   async order(identifiers: Array<{type: string; value: string}>, extra: Record<string, unknown> = {}): Promise<HttpResult> {
     return this.post((await this.dir()).newOrder, {identifiers, ...extra})
   }
+}
+
+/**
+ * Makes acme-client, which sends every request through one module-wide axios instance (its Client takes no agent),
+ * trust `rootPem` alone until the test file ends, then puts back the agent it found, so no other test inherits it.
+ * @example trustForAcmeClient(server.rootPem, {keepAlive: true}); await new acme.Client({directoryUrl: server.url, ...}).auto(...)
+ */
+export function trustForAcmeClient(rootPem: string, options: {keepAlive?: boolean} = {}): void {
+  const previous = acme.axios.defaults.httpsAgent
+  const agent = new https.Agent({ca: rootPem, keepAlive: options.keepAlive ?? false})
+  acme.axios.defaults.httpsAgent = agent
+  onCleanup(() => {
+    acme.axios.defaults.httpsAgent = previous
+    agent.destroy()
+  })
 }
 
 /** A server on an ephemeral port with its own temporary LOCALCERT_HOME, closed after the test file. */

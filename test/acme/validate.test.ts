@@ -1,5 +1,4 @@
 import http from 'node:http'
-import https from 'node:https'
 import tls from 'node:tls'
 import type {AddressInfo} from 'node:net'
 import acme from 'acme-client'
@@ -10,7 +9,7 @@ import {onCleanup, tempDir} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {freePort} from '../support/net.js'
 import {opensslVerify} from '../support/pki.js'
-import {opensslCsr, RawClient, testServer} from './support.js'
+import {opensslCsr, RawClient, testServer, trustForAcmeClient} from './support.js'
 
 /** Listens on 127.0.0.1 and ::1 with one port (loopback only), closed after the file. */
 async function listenLoopback(create: () => http.Server | tls.Server): Promise<number> {
@@ -54,7 +53,7 @@ describe.skipIf(!hasTools('ACME --validate', 'openssl'))('--validate: real http-
     const httpPort = await httpResponder(tokens)
     const tlsPort = await alpnResponder(alpnCerts)
     server = await testServer({validate: true, httpPort, tlsPort})
-    acme.axios.defaults.httpsAgent = new https.Agent({ca: server.rootPem})
+    trustForAcmeClient(server.rootPem)
   })
 
   it('offers http-01 and tls-alpn-01 on pending authorizations, and no dns-01', async () => {

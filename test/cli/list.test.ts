@@ -1,8 +1,7 @@
-import https from 'node:https'
 import path from 'node:path'
 import acme from 'acme-client'
 import {describe, expect, it} from 'vitest'
-import {testServer} from '../acme/support.js'
+import {testServer, trustForAcmeClient} from '../acme/support.js'
 import {cli, tempDir} from '../support/env.js'
 
 const noChallenge = {challengeCreateFn: async () => undefined, challengeRemoveFn: async () => undefined}
@@ -22,7 +21,7 @@ describe('localcert list (built CLI)', () => {
   it('marks a certificate an ACME client revoked, in --json and in the table', async () => {
     const server = await testServer()
     const client = new acme.Client({directoryUrl: server.url, accountKey: await acme.crypto.createPrivateEcdsaKey(), externalAccountBinding: {kid: server.eab!.kid, hmacKey: server.eab!.hmacKey}})
-    acme.axios.defaults.httpsAgent = new https.Agent({ca: server.rootPem})
+    trustForAcmeClient(server.rootPem)
     const chains: string[] = []
     for (const name of ['kept.localhost', 'gone.localhost']) {
       const [, csr] = await acme.crypto.createCsr({commonName: name}, await acme.crypto.createPrivateEcdsaKey())
