@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {BIN, cli, onCleanup, sh, tempDir} from '../support/env.js'
-import {hasTools} from '../support/tools.js'
+import {hasTools, onLinux} from '../support/tools.js'
 
 /** The system bundle a corporate SSL_CERT_FILE usually extends (Debian's). */
 const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
@@ -46,7 +46,7 @@ except Exception as error: print("python failed: " + type(error).__name__)' "$ur
 ].join('\n')
 const EVERY_TOOL_REACHES_BOTH = ['node corp', 'curl corp', 'python corp', 'node ours', 'curl ours', 'python ours']
 
-describe.skipIf(process.platform !== 'linux' || !hasTools('localcert env behind a corporate CA', 'openssl', 'curl', 'python3', 'bash', 'env'))('localcert env keeps the CAs the user already trusts (built CLI)', () => {
+describe.skipIf(!onLinux('localcert env behind a corporate CA') || !hasTools('localcert env behind a corporate CA', 'openssl', 'curl', 'python3', 'bash', 'env'))('localcert env keeps the CAs the user already trusts (built CLI)', () => {
   it('with NODE_EXTRA_CA_CERTS=corp.pem and SSL_CERT_FILE / REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE = a corporate bundle, node, curl and python requests reach a corp-signed and a localcert-signed server after eval, and after sourcing the profile env file alone', async () => {
     const dir = tempDir('localcert-corp-')
     const home = path.join(dir, 'state')

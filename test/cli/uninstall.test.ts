@@ -5,7 +5,7 @@ import {httpsOptions} from '../../src/api/dev-server.js'
 import {sh, tempDir} from '../support/env.js'
 import {fakeSystemd} from '../support/fake-systemd.js'
 import {serveEndpoint} from '../support/serve.js'
-import {hasTools} from '../support/tools.js'
+import {hasTools, onLinux} from '../support/tools.js'
 
 /**
  * A machine for `localcert uninstall`: a state directory with a CA, a $HOME of its own, and a fake `systemctl` first
@@ -37,7 +37,7 @@ function tree(dir: string): string[] {
   })
 }
 
-describe.skipIf(process.platform !== 'linux' || !hasTools('localcert uninstall', 'curl'))('localcert uninstall and a running endpoint (built CLI)', () => {
+describe.skipIf(!onLinux('localcert uninstall and a running endpoint') || !hasTools('localcert uninstall', 'curl'))('localcert uninstall and a running endpoint (built CLI)', () => {
   it('refuses while a `localcert serve` started by hand runs (ENDPOINT_RUNNING in --json, exit 1) and deletes nothing; the endpoint keeps serving', async () => {
     const machine = await uninstallMachine()
     const endpoint = await serveEndpoint(machine.home)
@@ -122,7 +122,7 @@ describe.skipIf(process.platform !== 'linux' || !hasTools('localcert uninstall',
   })
 })
 
-describe.skipIf(process.platform !== 'linux')('localcert uninstall: which stores, and whether the CA stays (built CLI)', () => {
+describe.skipIf(!onLinux('localcert uninstall: which stores'))('localcert uninstall: which stores, and whether the CA stays (built CLI)', () => {
   it('--keep-ca removes the trust (runtime bundle, profile line) but keeps the CA and its keys, says what stayed, and the same root signs again', async () => {
     const machine = await uninstallMachine()
     const rootBefore = readFileSync(path.join(machine.home, 'ca', 'root.pem'), 'utf8')

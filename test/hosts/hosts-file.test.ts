@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {BLOCK_BEGIN, BLOCK_END} from '../../src/hosts/block.js'
 import {BIN, cli, tempDir} from '../support/env.js'
 import {readmeBlock} from '../support/readme.js'
-import {isRoot} from '../support/tools.js'
+import {isRoot, onLinux} from '../support/tools.js'
 
 /** A temp hosts file holding `text`, and a CLI runner pointed at it. */
 function hostsFile(text: string) {
@@ -208,7 +208,7 @@ describe('the hosts file as bytes', () => {
   })
 })
 
-describe.runIf(process.platform === 'linux')('hosts add on Linux without the myhostname NSS module', () => {
+describe.skipIf(!onLinux('hosts add without the myhostname NSS module'))('hosts add on Linux without the myhostname NSS module', () => {
   it('offers libnss-myhostname when a .localhost name is added, and not for other names', async () => {
     const {myhostnameStatus} = await import('../../src/lib/myhostname.js')
     const {active, installed} = await myhostnameStatus()

@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {BIN, tempDir} from '../support/env.js'
 import {fakeSystemd} from '../support/fake-systemd.js'
+import {onLinux} from '../support/tools.js'
 
 /** The service commands of the built CLI in a box of their own (a fake `systemctl` first on PATH). */
 function fakeSystemdBox(mode: 'bus' | 'no-bus') {
@@ -9,7 +10,7 @@ function fakeSystemdBox(mode: 'bus' | 'no-bus') {
   return {...box, run: (...args: string[]) => box.run('service', ...args)}
 }
 
-describe.skipIf(process.platform !== 'linux')('localcert service (built CLI, Linux)', () => {
+describe.skipIf(!onLinux('localcert service through the CLI'))('localcert service (built CLI, Linux)', () => {
   it('install → status → uninstall drives systemctl --user and writes the unit under $HOME', async () => {
     const box = fakeSystemdBox('bus')
     const install = await box.run('install', '--port', '8555')

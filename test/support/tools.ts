@@ -22,7 +22,17 @@ function onPath(command: string): boolean {
 export function hasTools(what: string, ...commands: string[]): boolean {
   const missing = commands.filter((command) => !onPath(command))
   if (missing.length === 0) return true
-  const reason = `SKIPPED ${what}: missing ${missing.join(', ')} (run \`npm test\` as root on Debian/Ubuntu to install them)`
+  return skipping(`SKIPPED ${what}: missing ${missing.join(', ')} (run \`npm test\` as root on Debian/Ubuntu to install them)`)
+}
+
+/** True on Linux. Elsewhere: under CI=true it throws (CI skips nothing); else a loud skip reason and false, for `describe.skipIf(!onLinux(...))`. */
+export function onLinux(what: string): boolean {
+  if (process.platform === 'linux') return true
+  return skipping(`SKIPPED ${what}: Linux only (this is ${process.platform})`)
+}
+
+/** Records `reason` for the end-of-run summary and returns false; under CI=true it throws instead. */
+export function skipping(reason: string): false {
   if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true skips nothing`)
   appendFileSync(SKIP_LOG, reason + '\n')
   return false
