@@ -10,11 +10,12 @@ import {hasTools, onLinux} from '../support/tools.js'
 /**
  * A machine for `localcert uninstall`: a state directory with a CA, a $HOME of its own, and a fake `systemctl` first
  * on PATH (test/support/fake-systemd.ts) that logs its calls. Like systemd, its `disable --now` stops the service:
- * it sends SIGTERM to the pid in `<root>/service.pid`, and logs first whether the CA still exists at that moment.
+ * it logs whether the CA still exists at that moment and returns, and a second later (as `--no-block` would) sends
+ * SIGTERM to the pid in `<root>/service.pid`, so an uninstall that does not wait for the endpoint is caught.
  */
 async function uninstallMachine(options: {noBus?: boolean} = {}) {
   const root = tempDir('localcert-uninstall-')
-  const box = fakeSystemd(root, {noBus: options.noBus, onDisable: `if [ -f '${path.join(root, 'state')}/ca/root.pem' ]; then echo "(the CA is still there)" >> '${path.join(root, 'systemctl.log')}'; fi; [ -f "$ROOT/service.pid" ] && kill -TERM "$(cat "$ROOT/service.pid")"`})
+  const box = fakeSystemd(root, {noBus: options.noBus, onDisable: `if [ -f '${path.join(root, 'state')}/ca/root.pem' ]; then echo "(the CA is still there)" >> '${path.join(root, 'systemctl.log')}'; fi; { sleep 1; kill -TERM "$(cat "$ROOT/service.pid")"; } >/dev/null 2>&1 & :`})
   const {localcertHome: home, run} = box
   const setup = await run('setup', '--no-trust', '--json')
   expect(setup.code, setup.stderr).toBe(0)
@@ -75,7 +76,8 @@ describe.skipIf(!onLinux('localcert uninstall and a running endpoint') || !hasTo
     expect(result.code, result.stdout + result.stderr).toBe(0)
     expect(result.stderr).toContain(`Stopped and removed the login service (${machine.unit}).`)
     expect(machine.calls().slice(callsBefore)).toEqual(['--user is-active localcert.service', '--user disable --now localcert.service', '(the CA is still there)', '--user daemon-reload'])
-    // the service's `localcert serve` was stopped by the service manager (SIGTERM) and exited cleanly
+    // the service's `localcert serve`, stopped by the service manager's late SIGTERM (uninstall waited for it: without
+    // the wait it finds the endpoint still running and refuses), exited cleanly
     expect(await endpoint.stop()).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({home: machine.home, homeRemoved: true, leftInPlace: []})
     expect(existsSync(machine.home)).toBe(false)
