@@ -77,7 +77,7 @@ async function runLine(command: string): Promise<{code: number; output: string}>
 }
 
 /** Starts a long-running command, waits until it serves (its directory answers), and returns how to stop it. */
-async function startServe(command: string): Promise<() => Promise<void>> {
+async function startServe(command: string): Promise<() => Promise<unknown>> {
   const server = await startDevServer('bash', ['-c', `exec ${command}`], {cwd: project, env, readyWhen: DIRECTORY_URL, timeoutMs: 30_000})
   const url = DIRECTORY_URL.exec(server.output())![0].replace(/[",]+$/, '')
   const directory = await sh('curl', ['-sf', '--cacert', path.join(localcertHome, 'ca', 'root.pem'), '--connect-to', 'localhost::127.0.0.1:', url])

@@ -10,11 +10,17 @@ export interface DevServer {
   pid: number
   /** stdout and stderr so far, interleaved as they arrived. */
   output: () => string
-  /** SIGTERM to its whole process group, SIGKILL to what is left after `graceMs`; resolves once the leader is gone. */
-  stop: () => Promise<void>
+  stdout: () => string
+  stderr: () => string
+  /**
+   * `signal` (SIGTERM unless told) to its whole process group, SIGKILL to what is left after `graceMs`; resolves with
+   * the leader's exit code (null when a signal ended it). Only the first call signals; later ones wait for the same exit.
+   */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-export type ReadyCheck = RegExp | ((output: string) => boolean | Promise<boolean>)
+/** A RegExp tried on the interleaved output, or a predicate given it and each stream apart. */
+export type ReadyCheck = RegExp | ((output: string, streams: {stdout: string; stderr: string}) => boolean | Promise<boolean>)
 
 /** A ready check that passes once something accepts TCP connections on 127.0.0.1:port (output-independent). */
 export function listening(port: number, host = '127.0.0.1'): ReadyCheck {
@@ -29,19 +35,39 @@ export function listening(port: number, host = '127.0.0.1'): ReadyCheck {
   })
 }
 
+/** How `startDevServer` runs: where, with what added to the environment, when it is ready, how long it may take. */
+export interface DevServerOptions {
+  cwd: string
+  env?: NodeJS.ProcessEnv
+  readyWhen: ReadyCheck
+  /** Not ready by then: stopped, and the start fails with its output (60 s unless told). */
+  timeoutMs?: number
+  /** How long stop() waits after its signal before SIGKILL (5 s unless told). */
+  graceMs?: number
+  /** How often a predicate `readyWhen` is tried (200 ms unless told). */
+  pollMs?: number
+}
+
 /**
  * Spawns `command args` in a process group of its own and resolves once `readyWhen` passes (a RegExp tried on the
- * output, or a predicate polled every 200 ms); it is stopped after the test file even if the test never calls stop().
- * Fails with the output if the process exits first or is not ready within `timeoutMs` (60 s unless told).
+ * output, or a predicate polled every `pollMs`); it is stopped after the test file even if the test never calls stop().
+ * Fails with the output if the process exits first or is not ready within `timeoutMs`.
  * @example const server = await startDevServer(process.execPath, ['server.mjs'], {cwd, env: {PORT: String(port)}, readyWhen: listening(port)})
  */
-export async function startDevServer(command: string, args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; readyWhen: ReadyCheck; timeoutMs?: number; graceMs?: number}): Promise<DevServer> {
-  const {cwd, env = {}, readyWhen, timeoutMs = 60_000, graceMs = 5_000} = options
+export async function startDevServer(command: string, args: string[], options: DevServerOptions): Promise<DevServer> {
+  const {cwd, env = {}, readyWhen, timeoutMs = 60_000, graceMs = 5_000, pollMs = 200} = options
   const child = spawn(command, args, {cwd, env: {...process.env, ...env}, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
   let out = ''
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const streams = {stdout: '', stderr: ''}
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+    streams.stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+    streams.stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const spawned = new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject))
   await spawned
   const pid = child.pid!
@@ -54,30 +80,31 @@ export async function startDevServer(command: string, args: string[], options: {
   }
   const killOnExit = () => killGroup('SIGKILL')
   process.once('exit', killOnExit)
-  let stopping: Promise<void> | undefined
-  const stop = () => {
+  let stopping: Promise<number | null> | undefined
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
     stopping ??= (async () => {
-      killGroup('SIGTERM')
+      killGroup(signal)
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])
       // children that outlive the leader (compilers, workers) share its group
       killGroup('SIGKILL')
-      await exited
+      const code = await exited
       process.off('exit', killOnExit)
+      return code
     })()
     return stopping
   }
-  onCleanup(stop)
+  onCleanup(() => stop())
   const ready = typeof readyWhen === 'function' ? readyWhen : (text: string) => readyWhen.test(text)
   const started = Date.now()
-  while (!(await ready(out))) {
+  while (!(await ready(out, streams))) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${command} ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`)
     if (Date.now() - started > timeoutMs) {
       await stop()
       throw new Error(`${command} ${args.join(' ')} was not ready after ${timeoutMs} ms:\n${out}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
-  return {pid, output: () => out, stop}
+  return {pid, output: () => out, stdout: () => streams.stdout, stderr: () => streams.stderr, stop}
 }
 
 /** What `fetchTrusting` got back, and over what the connection ran. */
