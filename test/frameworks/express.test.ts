@@ -2,25 +2,20 @@ import {rootCertificates} from 'node:tls'
 import {describe, expect, it} from 'vitest'
 import {fetchTrusting} from '../support/dev-server.js'
 import {frameworkVersion} from '../support/project.js'
-import {recipeProject} from '../support/recipes.js'
+import {expectHelloOverHttps, recipeProject} from '../support/recipes.js'
 
 const recipes = recipeProject('express')
 
 describe(`the README's Express recipes (express ${frameworkVersion('express')})`, () => {
   it('serves app.localhost over HTTPS from ESM, trusted by the localcert root alone', async () => {
     const recipe = await recipes.start('express-esm', 'server.mjs')
-    const page = await recipe.get('/', {servername: 'app.localhost'})
-    expect(page.status).toBe(200)
-    expect(page.body).toBe('hello over https')
-    expect(page.subjectAltName).toContain('DNS:app.localhost')
+    await expectHelloOverHttps(recipe)
     await recipe.server.stop()
   })
 
   it('serves it from CommonJS with require(\'localcert\') and no top-level await', async () => {
     const recipe = await recipes.start('express-cjs', 'server.cjs')
-    const page = await recipe.get('/', {servername: 'app.localhost'})
-    expect(page.status).toBe(200)
-    expect(page.body).toBe('hello over https')
+    await expectHelloOverHttps(recipe)
     await recipe.server.stop()
   })
 

@@ -1,6 +1,6 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {beforeAll} from 'vitest'
+import {beforeAll, expect} from 'vitest'
 import {caPaths} from '../../src/state/paths.js'
 import {fetchTrusting, listening, startDevServer, type DevServer, type FetchOptions, type TrustedResponse} from './dev-server.js'
 import {tempDir} from './env.js'
@@ -80,4 +80,23 @@ export function recipeProject(name: string, options: {frameworks?: boolean; prep
       return startRecipe(recipe, file, {project, home, ...more})
     },
   }
+}
+
+/** What the README's plain recipes promise: / answers 'hello over https' for app.localhost, under a leaf naming it. */
+export async function expectHelloOverHttps(recipe: RunningRecipe): Promise<void> {
+  const page = await recipe.get('/', {servername: 'app.localhost'})
+  expect(page.status, recipe.server.output()).toBe(200)
+  expect(page.body).toBe('hello over https')
+  expect(page.subjectAltName).toContain('DNS:app.localhost')
+}
+
+/** What the README's HTTP/2 recipes promise: HTTP/2 to a client that offers h2, HTTP/1.1 to one that does not, each saying which. */
+export async function expectHttp2AndHttp1(recipe: RunningRecipe): Promise<void> {
+  const h2 = await recipe.get('/', {servername: 'app.localhost', http2: true})
+  expect(h2.alpn).toBe('h2')
+  expect(h2.status, recipe.server.output()).toBe(200)
+  expect(h2.body).toBe('hello over HTTP/2.0')
+  const h1 = await recipe.get('/', {servername: 'app.localhost'})
+  expect(h1.status, recipe.server.output()).toBe(200)
+  expect(h1.body).toBe('hello over HTTP/1.1')
 }
