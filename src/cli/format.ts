@@ -84,10 +84,12 @@ export function fit(text: string, width: number = terminalWidth()): string {
   return text
     .split('\n')
     .map((line) => {
-      const indent = ' '.repeat(line.length - line.trimStart().length + 2)
-      const first = wrapText(line, width)[0]!
-      const rest = line.slice(first.length).trimStart()
-      return [first, ...(rest ? wrapText(rest, width - indent.length).map((more) => indent + more) : [])].join('\n')
+      // wrap the text after the line's own indent: wrapText splits at spaces, so a leading run would be lost
+      const lead = ' '.repeat(line.length - line.trimStart().length)
+      const body = line.trimStart()
+      const first = wrapText(body, width - lead.length)[0]!
+      const rest = body.slice(first.length).trimStart()
+      return [lead + first, ...(rest ? wrapText(rest, width - lead.length - 2).map((more) => `${lead}  ${more}`) : [])].join('\n')
     })
     .join('\n')
 }

@@ -6,6 +6,7 @@ import {isLocalcertError, LocalcertError} from '../errors.js'
 import type {HostsChange} from '../hosts/manage.js'
 import type {EndpointInfo} from '../state/discovery.js'
 import type {ServiceStatus} from '../service/manager.js'
+import {PREFERENCES_FILE_NAME} from '../state/preferences.js'
 
 export default class Uninstall extends BaseCommand {
   static override description = 'Undo it all: remove the root from every trust store and shell profile, the login service and the localcert block from the hosts file, then delete the CA directory (--keep-ca keeps it)'
@@ -72,7 +73,7 @@ export default class Uninstall extends BaseCommand {
       for (const file of result.profilesCleaned) this.log(`Removed the localcert line from ${file}.`)
       if (flags['keep-ca']) this.log(`Kept ${home} (--keep-ca): ${result.kept.join(', ') || 'nothing was in it'}. \`localcert trust install\` trusts this CA again; \`localcert uninstall\` deletes it.`)
       else if (result.homeRemoved) this.log(`Deleted ${home}.`)
-      else if (result.leftInPlace.length) this.log(`Deleted what localcert created in ${home}; left ${result.leftInPlace.join(', ')} (not ours).`)
+      else if (result.leftInPlace.length) this.log(`Deleted what localcert created in ${home}; ${leftMessage(result.leftInPlace)}.`)
       else this.log(`Kept ${home}: some stores could not be cleaned (see above). Fix them and run \`localcert uninstall\` again, or add --force.`)
       if (root && stillOurs.length) this.log(`Still trusting ${flags['keep-ca'] ? 'this CA' : 'the deleted root'} (not selected, or not cleaned): ${stillOurs.map((row) => row.location).join('; ')}${flags['keep-ca'] ? '' : ` — \`localcert trust uninstall --fingerprint ${root.fingerprint.slice(0, 16)}\` removes it from them`}.`)
       this.log(leftover.length ? `Still trusting a localcert root: ${leftover.map((row) => row.location).join('; ')} (\`localcert trust status\` shows their fingerprints).` : 'No other localcert root left in any store.')
@@ -81,6 +82,13 @@ export default class Uninstall extends BaseCommand {
     if ((!flags['keep-ca'] && !result.homeRemoved && !result.leftInPlace.length) || !hostsCleaned) process.exitCode = 1
     return summary
   }
+}
+
+/** What stayed in a shared LOCALCERT_HOME: the preferences on purpose (as `npm config` survives npm), anything else as not ours. */
+function leftMessage(left: string[]): string {
+  const others = left.filter((entry) => entry !== PREFERENCES_FILE_NAME)
+  const parts = [left.includes(PREFERENCES_FILE_NAME) ? `kept ${PREFERENCES_FILE_NAME} (your preferences: \`localcert config list\`)` : undefined, others.length ? `left ${others.join(', ')} (not ours)` : undefined]
+  return parts.filter(Boolean).join('; ')
 }
 
 /**

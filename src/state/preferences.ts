@@ -47,6 +47,9 @@ export interface PreferenceValue {
   usedBy: string
 }
 
+/** The preferences file's name, in LOCALCERT_HOME or the per-user config directory. */
+export const PREFERENCES_FILE_NAME = 'config.json'
+
 /**
  * Where preferences live: `$LOCALCERT_HOME/config.json` when LOCALCERT_HOME is set (a test or a second identity stays
  * isolated), else the per-user config directory (`$XDG_CONFIG_HOME/localcert/config.json`), outside the CA's data
@@ -54,9 +57,9 @@ export interface PreferenceValue {
  */
 export async function preferencesFile(): Promise<string> {
   const home = process.env[HOME_ENV]
-  if (home) return path.join(path.resolve(home), 'config.json')
+  if (home) return path.join(path.resolve(home), PREFERENCES_FILE_NAME)
   const {default: envPaths} = await import('env-paths')
-  return path.join(envPaths('localcert', {suffix: ''}).config, 'config.json')
+  return path.join(envPaths('localcert', {suffix: ''}).config, PREFERENCES_FILE_NAME)
 }
 
 /** The error for a key that is not a preference, listing the ones that are. */

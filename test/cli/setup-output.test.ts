@@ -76,10 +76,14 @@ describe('localcert setup output (built CLI)', () => {
     expect(widest(visible(run.stdout))).toBeLessThanOrEqual(80)
   })
 
-  it('serve --help fits 80 columns', async () => {
-    const help = await cli(['serve', '--help'], {home: fresh(), env: {...noColour, COLUMNS: '80'}})
+  it.each([
+    ['serve', 'Run the ACME endpoint (RFC 8555) on loopback'],
+    ['doctor', 'Check the stores, runtime variables'],
+    ['config list', 'List every preference'],
+  ])('%s --help fits 80 columns', async (command, summary) => {
+    const help = await cli([...command.split(' '), '--help'], {home: fresh(), env: {...noColour, COLUMNS: '80'}})
     expect(help.code, help.stderr).toBe(0)
-    expect(help.stdout).toContain('Run the ACME endpoint (RFC 8555) on loopback')
+    expect(help.stdout).toContain(summary)
     expect(widest(help.stdout)).toBeLessThanOrEqual(80)
   })
 })

@@ -154,6 +154,16 @@ describe.skipIf(!onLinux('localcert uninstall: which stores'))('localcert uninst
     expect(existsSync(machine.home)).toBe(false)
   })
 
+  it('keeps the preferences in a LOCALCERT_HOME and says so, without calling them "not ours"', async () => {
+    const machine = await uninstallMachine()
+    expect((await machine.run('config', 'set', 'days', '30')).code).toBe(0)
+    const result = await machine.run('uninstall', '--yes', '--stores', 'runtimes')
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain(`Deleted what localcert created in ${machine.home}; kept config.json (your preferences: \`localcert config list\`).`)
+    expect(result.stdout).not.toContain('not ours')
+    expect(readdirSync(machine.home)).toEqual(['config.json'])
+  })
+
   it('an unknown store is refused before anything changes', async () => {
     const machine = await uninstallMachine()
     const before = tree(machine.home)
