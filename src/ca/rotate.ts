@@ -36,7 +36,8 @@ async function readStagedFiles(paths: CaPaths): Promise<GeneratedCa | undefined>
   return {rootPem: rootPem!, rootKeyPem: rootKeyPem!, intermediatePem: intermediatePem!, intermediateKeyPem: intermediateKeyPem!, meta}
 }
 
-async function requireMeta(paths: CaPaths): Promise<CaMeta> {
+/** ca.json, or CA_NOT_FOUND: there is nothing to rotate. */
+export async function requireMeta(paths: CaPaths): Promise<CaMeta> {
   const meta = await readMeta(paths)
   if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${paths.home} to rotate`, NO_CA_HINT)
   return meta
