@@ -1,23 +1,17 @@
 // `localcert cert` vs mkcert, side by side in one run, interleaved; plus the in-process issue path (what the Node API
 // calls) and the CLI's start-up floor (`localcert --version`). Prints a table and writes .bench/cert.json.
 // Usage: node scripts/bench-cert.mjs [rounds=15]
-import {spawnSync, execFileSync} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {benchScratch, has, median, percentile as pct, root} from './bench-stats.mjs'
+import {benchScratch, has, median, percentile as pct, root, timeRun} from './bench-stats.mjs'
 
 const rounds = Number(process.argv[2] ?? 15)
 const {work, home, caroot} = benchScratch('localcert-bench-')
 const names = ['app.localhost', '*.app.localhost', 'localhost', '127.0.0.1', '::1']
 const bin = path.join(root, 'bin', 'run.js')
 
-function time(command, args, env) {
-  const start = process.hrtime.bigint()
-  const result = spawnSync(command, args, {cwd: work, env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`)
-  return ms
-}
+const time = (command, args, env) => timeRun(command, args, {cwd: work, env})
 
 const cases = [
   {name: 'node -e 0 (bare node)', run: () => time(process.execPath, ['-e', '0'])},

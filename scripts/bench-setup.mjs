@@ -7,11 +7,11 @@
 // finds the same cacerts, which every JDK here links to). localcert also writes its runtime bundle (a file of its
 // own). It changes the machine's trust store, so it needs root and takes the lock the tests take, and leaves the
 // stores as it found them (checked, and printed). Usage: node scripts/bench-setup.mjs [rounds=3] [repeats=5]
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {has, median, root} from './bench-stats.mjs'
+import {has, median, root, timeRun} from './bench-stats.mjs'
 
 const rounds = Number(process.argv[2] ?? 3)
 const repeats = Number(process.argv[3] ?? 5)
@@ -24,13 +24,7 @@ if (process.getuid?.() !== 0 || missing.length > 0) {
 }
 const javaHome = path.dirname(path.dirname(realpathSync(execFileSync('sh', ['-c', 'command -v keytool'], {encoding: 'utf8'}).trim())))
 
-function time(command, args, env) {
-  const start = process.hrtime.bigint()
-  const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`)
-  return ms
-}
+const time = (command, args, env) => timeRun(command, args, {env})
 
 const debianMkcertAliases = () => execFileSync('sh', ['-c', "keytool -list -cacerts -storepass changeit 2>/dev/null | grep -o '^debian:mkcert_development_ca_[0-9]*.pem' || true"], {encoding: 'utf8'}).split('\n').filter(Boolean)
 

@@ -1,5 +1,5 @@
-// What every benchmark script shares: order statistics over samples, whether a peer tool is installed, and the
-// scratch directory a localcert-vs-mkcert bench runs in.
+// What every benchmark script shares: order statistics over samples, whether a peer tool is installed, one timed
+// run of a command, and the scratch directory a localcert-vs-mkcert bench runs in.
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -11,6 +11,18 @@ export const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.l
 export const median = (xs) => percentile(xs, 0.5)
 /** True when `command` is on PATH (a peer such as mkcert or pebble is installed). */
 export const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
+
+/**
+ * Runs `command` to completion and returns its wall time in milliseconds; throws with its output when it fails.
+ * `env` is added to this process's environment.
+ */
+export function timeRun(command, args, {cwd, env} = {}) {
+  const start = process.hrtime.bigint()
+  const result = spawnSync(command, args, {cwd, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`)
+  return ms
+}
 
 /** The repository this script belongs to. */
 export const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))

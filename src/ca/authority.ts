@@ -1,5 +1,5 @@
 import {createPublicKey} from 'node:crypto'
-import {readFile, rename, rm, mkdtemp, readdir} from 'node:fs/promises'
+import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {LocalcertError} from '../errors.js'
 import {caPaths, type CaPaths} from '../state/paths.js'
@@ -11,10 +11,9 @@ import {sha256Hex} from '../lib/hash.js'
 import {pemBlocks, pemToDer} from '../lib/pem.js'
 import {loadX509} from './x509.js'
 import {renewalDue} from './lifetime.js'
-import {createIntermediate, generateCa, intermediateSummary, writeGeneratedCa, type CaMeta} from './generate.js'
+import {createIntermediate, generateCa, intermediateSummary, placeGeneratedCa, removeStaleTemps, type CaMeta} from './generate.js'
 
 export type {CaMeta, CertSummary, GeneratedCa} from './generate.js'
-export {generateCa, writeGeneratedCa} from './generate.js'
 
 export interface CreateOptions {
   keyType?: KeyType
@@ -33,26 +32,12 @@ export interface Authority {
   intermediateKeyObject: import('node:crypto').KeyObject
 }
 
-/**
- * Creates the root and first intermediate in a temporary directory next to `<home>/ca`, then renames it
- * into place: a process killed mid-way leaves no CA or the whole CA, never half of one.
- */
+/** Where a CA being created is written before its one rename into `<home>/ca`. */
+const CA_TEMP_PREFIX = '.ca-staging-'
+
 async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
   const generated = await generateCa(options.keyType ?? 'ecdsa', defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
-  const staging = await mkdtemp(path.join(paths.home, '.ca-staging-'))
-  try {
-    await writeGeneratedCa(staging, generated)
-    await rename(staging, paths.ca)
-  } catch (error) {
-    await rm(staging, {recursive: true, force: true})
-    throw error
-  }
-}
-
-async function removeStaleStaging(home: string): Promise<void> {
-  for (const entry of await readdir(home).catch(() => [] as string[])) {
-    if (entry.startsWith('.ca-staging-')) await rm(path.join(home, entry), {recursive: true, force: true})
-  }
+  await placeGeneratedCa(paths.ca, CA_TEMP_PREFIX, generated)
 }
 
 export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
@@ -61,6 +46,11 @@ export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
   } catch (error) {
     throw new LocalcertError('CA_CORRUPT', `${paths.meta} cannot be parsed`, 'restore it from backup, or run `localcert uninstall --yes` and `localcert setup` to start over', {cause: error})
   }
+}
+
+/** Replaces ca.json, the one switch of every change to the CA (atomic, 0600). */
+export async function writeMeta(paths: CaPaths, meta: CaMeta): Promise<void> {
+  await writeFileSafely(paths.meta, JSON.stringify(meta, null, 2) + '\n')
 }
 
 const INTERRUPTED_ROTATION_HINT = 'an interrupted `localcert rotate --root` leaves this: run `localcert rotate --root --yes` to finish it'
@@ -130,7 +120,7 @@ async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
     intermediate: await intermediateSummary(inter.cert, inter.id),
     previousIntermediates: [...meta.previousIntermediates, meta.intermediate.fingerprint],
   }
-  await writeFileSafely(paths.meta, JSON.stringify(next, null, 2) + '\n')
+  await writeMeta(paths, next)
 }
 
 export interface OpenOptions extends CreateOptions {
@@ -158,7 +148,7 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
   await ensurePrivateDir(home)
   let created = false
   await withLock(paths.lock, async () => {
-    await removeStaleStaging(home)
+    await removeStaleTemps(home, CA_TEMP_PREFIX)
     const meta = await readMeta(paths)
     if (!meta) {
       await buildCa(paths, options)

@@ -1,3 +1,4 @@
+import {mkdtemp, readdir, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {caPaths, userAtHost} from '../state/paths.js'
 import {randomId, writeFileSafely} from '../state/files.js'
@@ -143,4 +144,24 @@ export async function writeGeneratedCa(dir: string, generated: GeneratedCa): Pro
   await writeFileSafely(at(names.intermediateCert(generated.meta.intermediate.id)), generated.intermediatePem, 0o644)
   await writeFileSafely(at(names.intermediateKey(generated.meta.intermediate.id)), generated.intermediateKeyPem)
   await writeFileSafely(at(names.meta), JSON.stringify(generated.meta, null, 2) + '\n')
+}
+
+/** Removes the temporary directories (`<prefix>…`) in `parent` that a killed placeGeneratedCa left behind. */
+export async function removeStaleTemps(parent: string, prefix: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) if (entry.startsWith(prefix)) await rm(path.join(parent, entry), {recursive: true, force: true})
+}
+
+/**
+ * Writes a generated CA into the directory `target` through a temporary sibling (`<prefix>…`) and one rename: a
+ * process killed mid-way leaves all of the CA or none of it (and a temporary directory removeStaleTemps clears).
+ */
+export async function placeGeneratedCa(target: string, tempPrefix: string, generated: GeneratedCa): Promise<void> {
+  const temp = await mkdtemp(path.join(path.dirname(target), tempPrefix))
+  try {
+    await writeGeneratedCa(temp, generated)
+    await rename(temp, target)
+  } catch (error) {
+    await rm(temp, {recursive: true, force: true})
+    throw error
+  }
 }

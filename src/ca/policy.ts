@@ -70,17 +70,26 @@ export function isAllowed(policy: NamePolicy, name: SubjectName): boolean {
   }
 }
 
+/**
+ * Why a name outside the policy is refused, and what the user can really do about it: the one wording behind
+ * NAME_NOT_ALLOWED and the ACME server's rejectedIdentifier.
+ * @example policyRefusal(defaultPolicy(), {type: 'ip', value: '8.8.8.8'}).hint // 'this CA signs only loopback and private addresses; …'
+ */
+export function policyRefusal(policy: NamePolicy, name: SubjectName): {message: string; hint: string} {
+  const host = name.type === 'email' ? name.value.slice(name.value.lastIndexOf('@') + 1) : name.type === 'uri' ? name.host : name.value
+  const hint =
+    name.type === 'ip' || (name.type === 'uri' && ipFamily(name.host) !== 0)
+      ? 'this CA signs only loopback and private addresses; create an unconstrained CA with `localcert uninstall` then `localcert setup --no-name-constraints` if you really need it'
+      : outsideDomainHint(policy, host.replace(/^\*\./, ''))
+  return {message: `${name.value} is outside this CA's permitted names (${describePolicy(policy)})`, hint}
+}
+
 /** Throws NAME_NOT_ALLOWED for the first name outside the policy, saying how to widen it. */
 export function assertAllowed(policy: NamePolicy, names: readonly SubjectName[]): void {
-  for (const name of names) {
-    if (isAllowed(policy, name)) continue
-    const host = name.type === 'email' ? name.value.slice(name.value.lastIndexOf('@') + 1) : name.type === 'uri' ? name.host : name.value
-    const widen =
-      name.type === 'ip' || (name.type === 'uri' && ipFamily(name.host) !== 0)
-        ? 'this CA signs only loopback and private addresses; create an unconstrained CA with `localcert uninstall` then `localcert setup --no-name-constraints` if you really need it'
-        : outsideDomainHint(policy, host.replace(/^\*\./, ''))
-    throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside this CA's permitted names (${describePolicy(policy)})`, widen)
-  }
+  const refused = names.find((name) => !isAllowed(policy, name))
+  if (!refused) return
+  const {message, hint} = policyRefusal(policy, refused)
+  throw new LocalcertError('NAME_NOT_ALLOWED', message, hint)
 }
 
 /**

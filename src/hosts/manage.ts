@@ -5,6 +5,8 @@ import {currentPolicy} from '../ca/issue.js'
 import {defaultPolicy, isAllowed, type NamePolicy} from '../ca/policy.js'
 import {resolveHome} from '../state/paths.js'
 import {LocalcertError} from '../errors.js'
+import {myhostnameAdvice} from '../lib/myhostname.js'
+import {wildcardAdvice} from '../lib/resolve.js'
 import {withLock} from '../state/lock.js'
 import {parseHosts, withBlock} from './block.js'
 import {hostsFile, hostsMachine, readHostsText, realHostsFile, whyElevation, writeHostsText, type HostsMachine} from './file.js'
@@ -25,8 +27,6 @@ export interface HostsChange {
   elevation?: string
 }
 
-export const WILDCARD_EXPLANATION = 'a hosts file cannot hold a wildcard. Browsers resolve *.localhost themselves; on Linux, libnss-myhostname (`sudo apt install libnss-myhostname`) resolves *.localhost for every program; for *.test and other wildcards run a local DNS resolver such as dnsmasq with `address=/test/127.0.0.1`'
-
 /** The DNS names a user asked for, checked: no IPs, no wildcards, no emails or URIs (and outside what the CA signs only with force). */
 function hostNames(inputs: readonly string[], force: boolean, policy: NamePolicy): string[] {
   if (inputs.length === 0) throw new LocalcertError('NO_NAMES', 'no names were given', 'pass at least one name, e.g. `localcert hosts add app.localhost`')
@@ -34,7 +34,7 @@ function hostNames(inputs: readonly string[], force: boolean, policy: NamePolicy
   for (const input of inputs) {
     const name = parseName(input)
     if (name.type !== 'dns') throw new LocalcertError('INVALID_NAME', `${input} is not a host name: the hosts file maps names to addresses`, name.type === 'ip' ? 'an IP address needs no entry; pass names such as app.localhost' : 'pass host names such as app.localhost')
-    if (name.value.startsWith('*.')) throw new LocalcertError('INVALID_NAME', `${name.value} is a wildcard: ${WILDCARD_EXPLANATION}`, `add the names you use one by one instead, e.g. \`localcert hosts add ${name.value.replace('*', 'app')}\``)
+    if (name.value.startsWith('*.')) throw new LocalcertError('INVALID_NAME', `${name.value} is a wildcard, and ${wildcardAdvice(name.value, myhostnameAdvice(undefined))}`, `add the names you use one by one instead, e.g. \`localcert hosts add ${name.value.replace('*', 'app')}\``)
     if (!force && !isAllowed(policy, name)) {
       throw new LocalcertError('NAME_NOT_ALLOWED', `${name.value} is outside the names this CA signs (${policy.domains.join(', ')}): pointing a public name at this machine hides the real site`, `use a name under .localhost or .test, or add --force if you really mean to shadow ${name.value}`)
     }

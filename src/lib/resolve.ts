@@ -69,7 +69,21 @@ export async function unresolvedNames(names: readonly TypedName[], options: {tim
   return results.filter((result): result is Unresolved => result !== undefined)
 }
 
-const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq with `address=/test/127.0.0.1`, or add each name with `localcert hosts add NAME`'
+function isLocalhostName(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost')
+}
+
+/**
+ * Why a wildcard needs more than a hosts file, and what makes it resolve instead: the one wording behind the
+ * resolution warning and `localcert hosts add`'s refusal. `nss`: myhostnameAdvice() for this machine.
+ * @example wildcardAdvice('*.api.test', undefined) // 'a hosts file cannot hold a wildcard: run a local DNS resolver…'
+ */
+export function wildcardAdvice(name: string, nss: string | undefined): string {
+  const fixes = isLocalhostName(name)
+    ? ['browsers resolve *.localhost themselves', nss, 'or add each name you use with `localcert hosts add NAME`']
+    : ['run a local DNS resolver, e.g. dnsmasq with `address=/test/127.0.0.1`, or add each name you use with `localcert hosts add NAME`']
+  return `a hosts file cannot hold a wildcard: ${fixes.filter(Boolean).join('; ')}`
+}
 
 /**
  * One line per unresolved name: what is wrong and the fix (`localcert hosts add NAME`, libnss-myhostname on Linux,
@@ -80,11 +94,8 @@ const WILDCARD_DNS = 'for other wildcards run a local DNS resolver, e.g. dnsmasq
 export function resolutionAdvice(unresolved: readonly Unresolved[], platform: NodeJS.Platform = process.platform, myhostname?: MyhostnameStatus): string[] {
   const nss = myhostnameAdvice(myhostname, platform)
   return unresolved.map(({name, reason, addresses}) => {
-    const localhost = name === 'localhost' || name.endsWith('.localhost')
-    if (reason === 'wildcard') {
-      const fixes = localhost ? ['browsers resolve *.localhost themselves', nss, 'or add each name you use with `localcert hosts add NAME`'] : [WILDCARD_DNS]
-      return `${name} does not resolve to this machine, and a hosts file cannot hold a wildcard: ${fixes.filter(Boolean).join('; ')}`
-    }
+    const localhost = isLocalhostName(name)
+    if (reason === 'wildcard') return `${name} does not resolve to this machine, and ${wildcardAdvice(name, nss)}`
     const what = reason === 'not-loopback' ? `${name} resolves to ${addresses.join(', ')}, not to this machine` : reason === 'timed-out' ? `${name} did not resolve in time` : `${name} does not resolve`
     const who = localhost ? 'browsers reach it (they resolve *.localhost themselves, as curl does), but Node, Python and Java do not' : 'no program on this machine reaches it by name'
     const alternative = localhost && nss ? `, or ${nss}` : ''

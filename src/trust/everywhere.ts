@@ -36,19 +36,27 @@ export interface StoreReport {
   otherLocalcertRoots?: string[]
 }
 
+/** Which stores a run looks at (none given: every store that applies to this machine). */
+type Selection = Pick<TrustRunOptions, 'stores' | 'system'>
+
 interface Found {
   store: TrustStore
   targets: StoreTarget[]
   rows: StoreReport[]
 }
 
-function selected(store: TrustStore, ctx: TrustContext, options: TrustRunOptions): boolean {
+function selected(store: TrustStore, ctx: TrustContext, options: Selection): boolean {
   if (!store.appliesTo(ctx)) return false
   if (options.stores?.length) return options.stores.includes(store.id)
   return options.system !== false || !OS_STORES.includes(store.id)
 }
 
-async function detectAll(ctx: TrustContext, options: TrustRunOptions): Promise<Found[]> {
+/**
+ * Every selected store's places on this machine, detected in parallel; a store whose detection failed brings its
+ * failure as a row, and places it knows of but cannot use come as rows too.
+ * @example for (const {targets} of await detectAll(ctx, {})) …
+ */
+export async function detectAll(ctx: TrustContext, options: Selection): Promise<Found[]> {
   const stores = STORES.filter((store) => selected(store, ctx, options))
   return Promise.all(
     stores.map(async (store): Promise<Found> => {

@@ -1,14 +1,13 @@
-import {loadAuthority, readMeta} from '../ca/authority.js'
+import {loadAuthority, type CaMeta} from '../ca/authority.js'
 import {reissueLiveLeaves, type ReissueReport} from '../ca/reissue.js'
-import {CA_CHANGE_CHECK_MS, readStagedRoot, retiringRootPem, stageRoot, switchToStagedRoot, finishRootRotation} from '../ca/rotate.js'
+import {CA_CHANGE_CHECK_MS, readStagedRoot, requireMeta, retiringRootPem, stageRoot, switchToStagedRoot, finishRootRotation} from '../ca/rotate.js'
 import {LocalcertError} from '../errors.js'
 import {caPaths} from '../state/paths.js'
 import {createContext, type ContextInit} from './context.js'
 import {endpointMoved, type EndpointCheck} from './endpoint-chain.js'
-import type {StoreReport} from './everywhere.js'
+import {detectAll, type StoreReport} from './everywhere.js'
 import {parseRoot, type TrustRoot} from './root.js'
 import {hasRoot, type StoreTarget, type TrustContext} from './store.js'
-import {STORES} from './stores/index.js'
 
 /** The steps of `rotate --root`, in order; each is verified before the next starts. */
 export type RotationStep = 'staged' | 'installed' | 'switched' | 'moved' | 'reissued' | 'removed'
@@ -58,8 +57,8 @@ interface Places {
  */
 export async function placesTrusting(ctx: TrustContext, root: TrustRoot): Promise<Places> {
   const places: Places = {targets: [], unreadable: []}
-  for (const store of STORES.filter((candidate) => candidate.appliesTo(ctx))) {
-    const {targets} = await store.detect(ctx).catch(() => ({targets: [] as StoreTarget[]}))
+  // a store that cannot be detected holds no root to replace: its failure row is not this rotation's business
+  for (const {targets} of await detectAll(ctx, {})) {
     for (const target of targets) {
       try {
         if (await hasRoot(target, root)) places.targets.push(target)
@@ -117,13 +116,17 @@ export interface RootRotationPlan {
  * @example const {places} = await rootRotationPlan(home, {localcertHome: home})
  */
 export async function rootRotationPlan(home: string, options: ContextInit): Promise<RootRotationPlan> {
-  const meta = await readMeta(caPaths(home))
-  if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home} to rotate`, 'run `localcert setup` first')
-  const pem = meta.retiring ? await retiringRootPem(home) : (await loadAuthority(home))!.rootPem
-  const root = parseRoot(pem!, caPaths(home).rootCert)
+  const meta = await requireMeta(caPaths(home))
+  const root = await rootBeingReplaced(home, meta)
   const {targets, unreadable} = await placesTrusting(createContext(options), root)
   const phase = meta.retiring ? 'switched' : (await readStagedRoot(home)) ? 'staged' : 'new'
   return {phase, previousRoot: root.fingerprint, places: [...targets.map((target) => row(target, 'present')), ...unreadable]}
+}
+
+/** The root a rotation replaces: the one the CA uses, or, once switched, the one being retired. */
+async function rootBeingReplaced(home: string, meta: CaMeta): Promise<TrustRoot> {
+  if (meta.retiring) return parseRoot((await retiringRootPem(home))!, `the retired root ${meta.retiring}`)
+  return parseRoot((await loadAuthority(home))!.rootPem, caPaths(home).rootCert)
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -137,8 +140,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  */
 export async function rotateRoot(home: string, options: RootRotationOptions): Promise<RootRotationResult> {
   const rerun = options.rerun ?? 'localcert rotate --root --yes'
-  const meta = await readMeta(caPaths(home))
-  if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home} to rotate`, 'run `localcert setup` first')
+  const meta = await requireMeta(caPaths(home))
   const ctx = createContext(options)
   const steps: RotationStep[] = []
   const done = async (step: RotationStep) => {
@@ -147,11 +149,8 @@ export async function rotateRoot(home: string, options: RootRotationOptions): Pr
     if (options.signal?.aborted) throw interrupted(rerun, `after the step "${step}"`)
   }
   const result: RootRotationResult = {home, completed: false, resumed: Boolean(meta.retiring), previousRoot: '', root: '', intermediate: '', steps, installed: [], reissued: [], removed: []}
-  let oldRoot: TrustRoot
-  if (meta.retiring) {
-    oldRoot = parseRoot((await retiringRootPem(home))!, `the retired root ${meta.retiring}`)
-  } else {
-    oldRoot = parseRoot((await loadAuthority(home))!.rootPem, caPaths(home).rootCert)
+  const oldRoot = await rootBeingReplaced(home, meta)
+  if (!meta.retiring) {
     const staged = await stageRoot(home)
     result.resumed = staged.resumed
     await done('staged')

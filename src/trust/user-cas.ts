@@ -38,14 +38,14 @@ export async function keepUserCas(ctx: TrustContext, systemFingerprints: Readonl
   const files = runtimePaths(ctx.localcertHome)
   const keptFile = path.join(files.dir, 'user-cas.pem')
   const kept = new Map<string, string>()
-  const add = (pem: string, skip: ReadonlySet<string>): boolean => {
+  const add = (pem: string, fingerprint: string, skip: ReadonlySet<string>): void => {
+    if (ours.has(fingerprint) || skip.has(fingerprint) || kept.has(fingerprint)) return
+    // parsed only when kept (a bundle of ~150 roots is hashed, not parsed): a block that is no certificate never reaches roots.pem
     const cert = describeCert(pem)
-    if (!cert || ours.has(cert.fingerprint) || skip.has(cert.fingerprint) || kept.has(cert.fingerprint)) return false
-    kept.set(cert.fingerprint, cert.pem)
-    return true
+    if (cert) kept.set(fingerprint, cert.pem)
   }
   const before = await readFile(keptFile, 'utf8').catch(() => '')
-  for (const pem of pemBlocks(before)) add(pem, new Set())
+  for (const pem of pemBlocks(before)) add(pem, fingerprintOf(pem), new Set())
   const known = kept.size
   const sources: UserCaSource[] = []
   for (const variable of [...ADDING, ...REPLACING]) {
@@ -54,9 +54,9 @@ export async function keepUserCas(ctx: TrustContext, systemFingerprints: Readonl
     const text = await readFile(value, 'utf8').catch(() => undefined)
     if (text === undefined) continue
     const skip = (REPLACING as readonly string[]).includes(variable) ? systemFingerprints : mozillaFingerprints()
-    const blocks = pemBlocks(text)
-    for (const pem of blocks) add(pem, skip)
-    const certificates = blocks.filter((pem) => kept.has(describeCert(pem)?.fingerprint ?? '')).length
+    const blocks = pemBlocks(text).map((pem) => ({pem, fingerprint: fingerprintOf(pem)}))
+    for (const {pem, fingerprint} of blocks) add(pem, fingerprint, skip)
+    const certificates = blocks.filter(({fingerprint}) => kept.has(fingerprint)).length
     sources.push({variable, file: path.resolve(value), certificates})
   }
   const pems = [...kept.values()]
@@ -67,10 +67,12 @@ export async function keepUserCas(ctx: TrustContext, systemFingerprints: Readonl
   return {pems, sources}
 }
 
+const fingerprintOf = (pem: string): string => sha256Hex(pemToDer(pem))
+
 let mozilla: Set<string> | undefined
 /** The roots Node (and Deno) trust with no variable at all: Mozilla's list, which Node carries. */
 function mozillaFingerprints(): Set<string> {
-  mozilla ??= new Set(rootCertificates.map((pem) => sha256Hex(pemToDer(pem))))
+  mozilla ??= new Set(rootCertificates.map(fingerprintOf))
   return mozilla
 }
 

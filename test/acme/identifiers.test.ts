@@ -47,10 +47,22 @@ describe('newOrder identifiers: IP addresses sent as dns identifiers (lego 4.9, 
       .toEqual([{type: 'ip', value: '::1', sent: {type: 'dns', value: '[::1]'}}])
   })
 
+  it('refuses a public name with the same hint as `localcert cert`: a local name, or a new CA that repeats the domains allowed today', () => {
+    const widened = defaultPolicy(['dev.example.com'])
+    let detail = ''
+    try {
+      validateIdentifiers([{type: 'dns', value: 'www.google.com'}], widened, true)
+    } catch (error) {
+      detail = (error as AcmeProblem).toDocument().subproblems![0]!.detail
+    }
+    expect(detail).toMatch(/^www\.google\.com is outside this CA's permitted names \(.*dev\.example\.com.*\): use a local name instead, e\.g\. www\.localhost/)
+    expect(detail).toContain('`localcert setup --allow-domain google.com --allow-domain dev.example.com` (repeating dev.example.com, which this CA allows today)')
+  })
+
   it('refuses a public IP sent as a dns identifier, reporting the identifier as the client sent it', () => {
     const problem = refusal([{type: 'dns', value: '8.8.8.8'}, {type: 'dns', value: 'app.localhost'}])
     expect(problem.type).toBe(PROBLEM_PREFIX + 'rejectedIdentifier')
-    expect(problem.subproblems).toEqual([{type: PROBLEM_PREFIX + 'rejectedIdentifier', detail: expect.stringMatching(/8\.8\.8\.8 is outside this CA's permitted names.*loopback or private address/), identifier: {type: 'dns', value: '8.8.8.8'}}])
+    expect(problem.subproblems).toEqual([{type: PROBLEM_PREFIX + 'rejectedIdentifier', detail: expect.stringMatching(/8\.8\.8\.8 is outside this CA's permitted names.*this CA signs only loopback and private addresses/), identifier: {type: 'dns', value: '8.8.8.8'}}])
   })
 
   it.each([

@@ -1,18 +1,12 @@
 import {isIP} from 'node:net'
 import {unbracketHost} from '../../lib/host.js'
 import {normaliseDnsName, normaliseIp} from '../../ca/names.js'
-import {describePolicy, isAllowed, type NamePolicy} from '../../ca/policy.js'
+import {isAllowed, policyRefusal, type NamePolicy} from '../../ca/policy.js'
 import {identifierProblem, AcmeProblem, type Identifier, type Subproblem} from '../problems.js'
 import type {OrderIdentifier} from '../storage/model.js'
 
 /** More than this in one order is a mistake, not a certificate (Let's Encrypt allows 100). */
 const MAX_IDENTIFIERS = 100
-
-function widenHint(policy: NamePolicy, value: string, type: 'dns' | 'ip'): string {
-  const names = `this CA signs only ${describePolicy(policy)}`
-  if (type === 'ip') return `${names}; use a loopback or private address`
-  return `${names}; use a name such as app.localhost, or recreate the CA with \`localcert setup --allow-domain ${value.replace(/^\*\./, '')}\``
-}
 
 /** True when a dns identifier's value is really an IP address (`127.0.0.1`, `::1`, `[::1]`). */
 function isIpText(value: string): boolean {
@@ -51,7 +45,10 @@ function checkOne(raw: unknown, policy: NamePolicy, wildcardsAllowed: boolean): 
       return {type: 'rejectedIdentifier', detail: `${value} needs a dns-01 challenge, which --validate mode does not offer; drop --validate (names inside the CA's policy are pre-authorized) or ask for the names themselves`, identifier}
     }
   }
-  if (!isAllowed(policy, {type, value})) return {type: 'rejectedIdentifier', detail: `${value} is outside this CA's permitted names: ${widenHint(policy, value, type)}`, identifier: reported}
+  if (!isAllowed(policy, {type, value})) {
+    const {message, hint} = policyRefusal(policy, {type, value})
+    return {type: 'rejectedIdentifier', detail: `${message}: ${hint}`, identifier: reported}
+  }
   return identifier
 }
 
