@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
+import {table, terminalWidth} from '../../cli/format.js'
 
 export default class ConfigList extends BaseCommand {
   static override description = 'List every preference, its value, where it comes from (default or set) and what uses it'
@@ -12,8 +13,8 @@ export default class ConfigList extends BaseCommand {
     const summary = {file, preferences}
     this.output(summary, () => {
       const rows = preferences.map((entry) => [entry.key, entry.value === undefined ? PREFERENCES[entry.key].defaultText : String(entry.value), entry.source, entry.usedBy])
-      const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)))
-      for (const row of rows) this.log(row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ').trimEnd())
+      // only what uses a key wraps: keys, values and sources stay whole
+      this.log(table(rows, terminalWidth(), [3]))
       this.log(`(${file}; flags on the command line always win)`)
     })
     return summary
