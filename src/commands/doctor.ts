@@ -3,6 +3,7 @@ import {BaseCommand} from '../cli/base.js'
 import {selectionFlags} from '../cli/trust-report.js'
 
 export default class Doctor extends BaseCommand {
+  static override summary = 'Check everything localcert relies on, each problem with the command to fix it'
   static override description = 'Check everything localcert relies on (stores, runtime variables, names, the ACME endpoint, lifetimes, keys, the clock), each problem with the command that fixes it; exit code 1 when something is wrong'
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json', '<%= config.bin %> doctor --browser', '<%= config.bin %> doctor --no-system --stores nss,runtimes']
   static override flags = {

@@ -2,6 +2,7 @@ import {BaseCommand} from '../../cli/base.js'
 import {table, terminalWidth} from '../../cli/format.js'
 
 export default class ConfigList extends BaseCommand {
+  static override summary = 'List every preference: its value, where it comes from and what uses it'
   static override description = 'List every preference, its value, where it comes from (default or set) and what uses it'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json']
 
