@@ -34,13 +34,13 @@ export type ErrorCode =
   | 'INVALID_PREFERENCE'
   | 'INTERRUPTED'
 
+/** Marks our errors across copies of the package (its ESM and CommonJS builds can both be loaded in one process). */
+const BRAND = Symbol.for('localcert.error')
+
 /**
  * Every failure the core reports. `hint` is the next step for the user, in one sentence: every error has one.
  * @example throw new LocalcertError('NAME_NOT_ALLOWED', 'example.com is outside …', 'run …')
  */
-/** Marks our errors across copies of the package (its ESM and CommonJS builds can both be loaded in one process). */
-const BRAND = Symbol.for('localcert.error')
-
 export class LocalcertError extends Error {
   readonly [BRAND] = true
   readonly code: ErrorCode

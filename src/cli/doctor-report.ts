@@ -1,25 +1,8 @@
 import type {Check, DoctorReport} from '../doctor/check.js'
+import {labelled} from './format.js'
 
 const SYMBOLS: Record<Check['status'], string> = {ok: '✓', warn: '!', fail: '✗'}
 const COLOURS: Record<Check['status'], number> = {ok: 32, warn: 33, fail: 31}
-
-/** Breaks `text` into lines of at most `width`, the first after `first`, the rest after `indent` spaces. */
-function wrap(first: string, text: string, width: number, indent: number): string[] {
-  const lines: string[] = []
-  let line = first
-  const room = width - indent
-  for (const long of text.split(' ')) {
-    // a path too long for any line keeps its start and its end
-    const word = long.length > room ? `${long.slice(0, Math.floor(room / 2) - 1)}…${long.slice(long.length - Math.ceil(room / 2))}` : long
-    if (line.length + word.length + 1 > width && line.trim().length > indent) {
-      lines.push(line.trimEnd())
-      line = ' '.repeat(indent)
-    }
-    line += (line.endsWith(' ') || line === '' ? '' : ' ') + word
-  }
-  lines.push(line.trimEnd())
-  return lines
-}
 
 /**
  * `localcert doctor` for people: one line per check (✓ / ! / ✗, wrapped to the width), then the fixes, then a summary.
@@ -28,12 +11,11 @@ function wrap(first: string, text: string, width: number, indent: number): strin
 export function formatDoctor(report: DoctorReport, options: {width: number; colour: boolean}): string {
   const paint = (status: Check['status'], text: string) => (options.colour ? `\u001b[${COLOURS[status]}m${text}\u001b[39m` : text)
   const idWidth = Math.min(Math.max(...report.checks.map((check) => check.id.length)), 24)
-  const indent = idWidth + 3
   const lines: string[] = []
   for (const check of report.checks) {
     const where = check.where ? ` [${check.where}]` : ''
-    const wrapped = wrap(`${SYMBOLS[check.status]} ${check.id.padEnd(idWidth)} `, `${check.found}${where}`, options.width, indent)
-    lines.push(paint(check.status, wrapped[0]!.slice(0, 1)) + wrapped[0]!.slice(1), ...wrapped.slice(1))
+    const text = labelled(`${SYMBOLS[check.status]} ${check.id.padEnd(idWidth)} `, `${check.found}${where}`, options.width)
+    lines.push(paint(check.status, text.slice(0, 1)) + text.slice(1))
   }
   // one line per distinct fix, naming the checks it fixes; a command is never broken across lines (it must paste as
   // it is): a long one goes on a line of its own
@@ -45,7 +27,7 @@ export function formatDoctor(report: DoctorReport, options: {width: number; colo
     const ids = checks.length > 3 ? `${checks.slice(0, 3).map((check) => check.id).join(', ')} +${checks.length - 3}` : checks.map((check) => check.id).join(', ')
     const line = `  ${SYMBOLS[status]} ${fix}   (${ids})`
     if (line.length <= options.width) lines.push(`  ${paint(status, SYMBOLS[status])} ${fix}   (${ids})`)
-    else lines.push(`  ${paint(status, SYMBOLS[status])} ${fix}`, ...wrap('      ', `(${ids})`, options.width, 6))
+    else lines.push(`  ${paint(status, SYMBOLS[status])} ${fix}`, labelled('      ', `(${ids})`, options.width))
   }
   const failed = report.checks.filter((check) => check.status === 'fail').length
   const warned = report.checks.filter((check) => check.status === 'warn').length

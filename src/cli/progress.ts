@@ -6,14 +6,6 @@ import {fit, terminalWidth, wrapText} from './format.js'
  * log never receives an escape code.
  */
 
-export interface Paint {
-  ok(text: string): string
-  bad(text: string): string
-  warn(text: string): string
-  dim(text: string): string
-  bold(text: string): string
-}
-
 export interface Progress {
   /** A step begins: a spinner on an interactive terminal, nothing elsewhere (the outcome line says it all). */
   start(text: string): void
@@ -23,7 +15,6 @@ export interface Progress {
   skip(text: string): void
   /** A line of text (the plan, notes); stops a running spinner first. */
   line(text: string): void
-  paint: Paint
 }
 
 type Stream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number}
@@ -45,13 +36,20 @@ export function colorLevel(stream: {isTTY?: boolean}, env: NodeJS.ProcessEnv = p
   return env.COLORTERM === 'truecolor' || env.COLORTERM === '24bit' ? 3 : /-256(color)?$/.test(env.TERM ?? '') ? 2 : 1
 }
 
-const PLAIN: Paint = {ok: (t) => t, bad: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t}
+/** The marks' colours: ✓ green, ✗ red, – dim. */
+interface Paint {
+  ok(text: string): string
+  bad(text: string): string
+  dim(text: string): string
+}
+
+const PLAIN: Paint = {ok: (t) => t, bad: (t) => t, dim: (t) => t}
 
 async function paintFor(level: 0 | 1 | 2 | 3): Promise<Paint> {
   if (level === 0) return PLAIN
   const {Chalk} = await import('chalk')
   const chalk = new Chalk({level})
-  return {ok: chalk.green, bad: chalk.red, warn: chalk.yellow, dim: chalk.dim, bold: chalk.bold}
+  return {ok: chalk.green, bad: chalk.red, dim: chalk.dim}
 }
 
 /**
@@ -76,7 +74,6 @@ export async function createProgress(stream: Stream = process.stderr, env: NodeJ
     write(wrapText(text, width() - 2).map((line, index) => (index === 0 ? `${symbol} ` : '  ') + line).join('\n'))
   }
   return {
-    paint,
     start(text) {
       if (!ora) return
       stop()

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 
 export default class Env extends BaseCommand {
+  static override summary = 'Print the variables that make Node, Python, curl, Deno and git trust the CA'
   static override description = 'Print the variables that make Node, Python, curl, Deno and git trust the CA (keeping the CAs your current variables name), plus the ACME ones while an endpoint runs (eval "$(localcert env)")'
   static override examples = ['eval "$(<%= config.bin %> env)"', '<%= config.bin %> env --shell fish | source', '<%= config.bin %> env --shell powershell | Invoke-Expression', '<%= config.bin %> env --json']
   static override flags = {

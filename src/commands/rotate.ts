@@ -5,6 +5,7 @@ import {askYesNo, formatReports, selectionFlags} from '../cli/trust-report.js'
 import {rootRotationHook, rootRotationQuestion, rootRotationSummary} from '../cli/rotate-root.js'
 
 export default class Rotate extends BaseCommand {
+  static override summary = 'Replace the intermediate CA now; --root replaces the root too'
   static override description = 'Replace the intermediate CA now (the root and its trust stay); --root replaces the root too, with no moment at which a store trusts neither'
   static override examples = ['<%= config.bin %> rotate', '<%= config.bin %> rotate --json', '<%= config.bin %> rotate --root --yes --reissue']
   static override flags = {

@@ -2,6 +2,7 @@ import {BaseCommand} from '../cli/base.js'
 import {formatDate} from '../cli/format.js'
 
 export default class Status extends BaseCommand {
+  static override summary = 'Show the CA: where it lives, fingerprint, lifetimes, names, what it issued'
   static override description = 'Show where the CA lives, its fingerprint, lifetimes, name policy and what it issued'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
 

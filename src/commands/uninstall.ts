@@ -9,6 +9,7 @@ import type {ServiceStatus} from '../service/manager.js'
 import {PREFERENCES_FILE_NAME} from '../state/preferences.js'
 
 export default class Uninstall extends BaseCommand {
+  static override summary = 'Undo it all: trust stores, shell profiles, service, hosts block, then the CA'
   static override description = 'Undo it all: remove the root from every trust store and shell profile, the login service and the localcert block from the hosts file, then delete the CA directory (--keep-ca keeps it)'
   static override examples = ['<%= config.bin %> uninstall', '<%= config.bin %> uninstall --yes', '<%= config.bin %> uninstall --yes --no-system', '<%= config.bin %> uninstall --yes --keep-ca']
   static override flags = {

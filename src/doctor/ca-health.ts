@@ -3,7 +3,7 @@ import path from 'node:path'
 import type {CaMeta} from '../ca/authority.js'
 import {renewalAt} from '../ca/lifetime.js'
 import {run} from '../lib/exec.js'
-import {readInventory} from '../state/inventory.js'
+import type {InventoryEntry} from '../state/inventory.js'
 import {caPaths} from '../state/paths.js'
 import {DAY_MS, fail, ok, warn, when, type Check} from './check.js'
 
@@ -78,10 +78,9 @@ function quoteArg(word: string): string {
 /**
  * Clock skew without the network: a CA or an issuance from the future means the clock went back since; where
  * systemd keeps time, whether NTP is synchronised.
- * @example const checks = await clockChecks(home, meta)
+ * @example const checks = await clockChecks(await readInventory(caPaths(home).inventory), meta)
  */
-export async function clockChecks(home: string, meta: CaMeta, now = Date.now()): Promise<Check[]> {
-  const issued = await readInventory(caPaths(home).inventory)
+export async function clockChecks(issued: readonly InventoryEntry[], meta: CaMeta, now = Date.now()): Promise<Check[]> {
   const stamps = [
     {what: 'the root', at: meta.root.notBefore},
     {what: 'the intermediate', at: meta.intermediate.notBefore},

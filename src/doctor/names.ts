@@ -1,8 +1,7 @@
 import {parseName, type SubjectName} from '../ca/names.js'
 import {myhostnameStatus} from '../lib/myhostname.js'
 import {resolutionAdvice, unresolvedNames, type Lookup} from '../lib/resolve.js'
-import {readInventory} from '../state/inventory.js'
-import {caPaths} from '../state/paths.js'
+import type {InventoryEntry} from '../state/inventory.js'
 import {fail, ok, warn, type Check} from './check.js'
 
 /** Browsers resolve these themselves, so only non-browser clients miss them: a warning, not a failure. */
@@ -13,11 +12,11 @@ function browserResolved(name: string): boolean {
 /**
  * Do the names of the certificates this CA issued (still valid ones) reach this machine? One check per name that
  * does not, with `localcert hosts add NAME` as the fix (wildcards cannot go in a hosts file: the advice says what can).
- * @example const checks = await nameChecks(home)
+ * @example const checks = await nameChecks(await readInventory(caPaths(home).inventory))
  */
-export async function nameChecks(home: string, options: {lookup?: Lookup; platform?: NodeJS.Platform; now?: number} = {}): Promise<Check[]> {
+export async function nameChecks(issued: readonly InventoryEntry[], options: {lookup?: Lookup; platform?: NodeJS.Platform; now?: number} = {}): Promise<Check[]> {
   const now = options.now ?? Date.now()
-  const live = (await readInventory(caPaths(home).inventory)).filter((entry) => Date.parse(entry.notAfter) > now)
+  const live = issued.filter((entry) => Date.parse(entry.notAfter) > now)
   const names = [...new Set(live.flatMap((entry) => entry.names))]
   if (names.length === 0) return [ok('names', 'no valid certificate issued yet: no name to resolve')]
   // inventory names were parsed when issued; one that no longer parses (written by another version) is not looked up

@@ -1,5 +1,6 @@
 import {readMeta} from '../ca/authority.js'
 import {isLocalcertError} from '../errors.js'
+import {readInventory} from '../state/inventory.js'
 import {caPaths} from '../state/paths.js'
 import {loadTrustRoot, type TrustRunOptions} from '../trust/everywhere.js'
 import {clockChecks, keyChecks, lifetimeChecks} from './ca-health.js'
@@ -36,14 +37,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (!isLocalcertError(error)) throw error
     return report([fail('ca', error.message, error.hint)])
   }
+  // read once for the names and the clock; a file that cannot be read is each one's warning (both await it at once)
+  const issued = readInventory(caPaths(home).inventory)
   const groups = await Promise.all([
     guarded('trust', () => trustChecks(root, {...options.trust, localcertHome: home})),
     guarded('env', () => runtimeEnvChecks(root, {localcertHome: home, ...(options.env ? {env: options.env} : {})})),
-    guarded('names', () => nameChecks(home)),
+    guarded('names', async () => nameChecks(await issued)),
     guarded('acme', () => endpointChecks(home, root)),
     Promise.resolve(lifetimeChecks(meta)),
     guarded('keys', () => keyChecks(home)),
-    guarded('clock', () => clockChecks(home, meta)),
+    guarded('clock', async () => clockChecks(await issued, meta)),
   ])
   return report(groups.flat())
 }

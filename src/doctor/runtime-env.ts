@@ -1,9 +1,9 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
-import {rootCertificates} from 'node:tls'
 import {pemBlocks} from '../lib/pem.js'
 import {describeCert, fingerprintsIn, isLocalcertSubject, type TrustRoot} from '../trust/root.js'
 import {detectShell, runtimePaths, runtimeVariables} from '../trust/shell-env.js'
+import {mozillaFingerprints} from '../trust/user-cas.js'
 import {fail, ok, warn, type Check} from './check.js'
 
 export interface RuntimeEnvOptions {
@@ -59,7 +59,7 @@ function listed(cas: NamedCa[]): string {
   return cas.length > 3 ? `${names.join(', ')} and ${cas.length - 3} more` : names.join(', ')
 }
 
-function collect(into: Map<string, NamedCa>, cas: NamedCa[], skip: Set<string>): void {
+function collect(into: Map<string, NamedCa>, cas: NamedCa[], skip: ReadonlySet<string>): void {
   for (const ca of cas) if (!skip.has(ca.fingerprint) && !into.has(ca.fingerprint)) into.set(ca.fingerprint, ca)
 }
 
@@ -78,7 +78,6 @@ export async function runtimeEnvChecks(root: TrustRoot, options: RuntimeEnvOptio
   const ours = new Set([files.rootsPem, files.bundle].map((file) => path.resolve(file)))
   // what `localcert env` points at roots.pem adds to a runtime's own public roots (NODE_EXTRA_CA_CERTS); the rest replace them
   const adding = new Set(names.filter((name) => variables[name] === files.rootsPem))
-  const nodeRoots = fingerprintsIn(rootCertificates.join('\n'))
   const unset = names.filter((name) => !env[name])
   const read = await Promise.all(names.filter((name) => env[name]).map((name) => readVariable(name, path.resolve(env[name]!))))
   // What the user's own files name (ours hold the public roots of the day and our roots): the extra CAs of an adding
@@ -87,7 +86,7 @@ export async function runtimeEnvChecks(root: TrustRoot, options: RuntimeEnvOptio
   const replaced = new Map<string, NamedCa>()
   for (const variable of read) {
     if (ours.has(variable.file)) continue
-    if (adding.has(variable.name)) collect(extras, variable.cas, nodeRoots)
+    if (adding.has(variable.name)) collect(extras, variable.cas, mozillaFingerprints())
     else collect(replaced, variable.cas, new Set())
   }
   const checks: Check[] = []

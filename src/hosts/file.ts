@@ -3,7 +3,7 @@ import path from 'node:path'
 import {LocalcertError} from '../errors.js'
 import {exec, onPath} from '../lib/exec.js'
 import {hostsFilePath} from '../lib/resolve.js'
-import {elevatorPrefix, findElevator, PASSWORD_NEEDED} from '../lib/sudo.js'
+import {elevatorPrefix, findElevator, PASSWORD_NEEDED, type Elevator} from '../lib/sudo.js'
 import {randomId, writeError} from '../state/files.js'
 
 /** The machine a hosts change runs on: the real one by default, anything overridable for boundary tests. */
@@ -128,9 +128,21 @@ async function replaceAsHostsError(file: string, data: string): Promise<void> {
   }
 }
 
-/** Why root is needed, for the explanation shown before asking. */
-export function whyElevation(file: string, machine: HostsMachine): string {
-  return machine.platform === 'win32' ? `${file} can only be changed from an administrator terminal` : `${file} belongs to root, so localcert writes it through sudo`
+/** sudo, else doas; with neither, the refusal comes before anything is announced or asked. */
+async function requireElevator(file: string, machine: HostsMachine): Promise<Elevator> {
+  const elevator = await findElevator(machine.which)
+  if (!elevator) throw new LocalcertError('PERMISSION_DENIED', `cannot write ${file}: it belongs to root, and neither sudo nor doas is installed`, 'run the same localcert command as root')
+  return elevator
+}
+
+/**
+ * Why root is needed and what localcert writes through, for the explanation shown before asking (PERMISSION_DENIED
+ * when there is nothing to write through).
+ * @example await whyElevation('/etc/hosts', hostsMachine()) // '/etc/hosts belongs to root, so localcert writes it through sudo'
+ */
+export async function whyElevation(file: string, machine: HostsMachine): Promise<string> {
+  if (machine.platform === 'win32') return `${file} can only be changed from an administrator terminal`
+  return `${file} belongs to root, so localcert writes it through ${await requireElevator(file, machine)}`
 }
 
 /**
@@ -142,10 +154,9 @@ export async function writeHostsText(file: string, data: string, machine: HostsM
   if (await machine.writable(file)) return replaceAsHostsError(file, data)
   if (machine.platform === 'win32') throw new LocalcertError('NEEDS_ROOT', `${file} can only be changed by an administrator`, 'run from an administrator terminal ("Run as administrator"), then run the command again')
   if (machine.uid === 0) return replaceAsHostsError(file, data)
-  const elevator = await findElevator(machine.which)
-  if (!elevator) throw new LocalcertError('PERMISSION_DENIED', `cannot write ${file}: it belongs to root, and neither sudo nor doas is installed`, 'run the same localcert command as root')
+  const elevator = await requireElevator(file, machine)
   const result = await exec(elevator, [...elevatorPrefix(elevator, machine.interactive), 'sh', '-c', SUDO_WRITE_SCRIPT, 'localcert-hosts', file], {input: Buffer.from(data, 'latin1'), reject: false})
   if (result.exitCode === 0) return
-  if (PASSWORD_NEEDED.test(result.stderr)) throw new LocalcertError('NEEDS_ROOT', `${whyElevation(file, machine)}, and ${elevator} cannot ask for a password without a terminal`, `run \`${elevator} -v\` in a terminal first (it remembers your password for a few minutes), then run localcert again`)
+  if (PASSWORD_NEEDED.test(result.stderr)) throw new LocalcertError('NEEDS_ROOT', `${file} belongs to root, and ${elevator} cannot ask for a password without a terminal`, `run \`${elevator} -v\` in a terminal first (it remembers your password for a few minutes), then run localcert again`)
   throw new LocalcertError('PERMISSION_DENIED', `cannot write ${file} through ${elevator} (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim().split('\n')[0] || 'no message'}`, `run the same localcert command as root, or check that ${elevator} lets you run sh`)
 }

@@ -49,7 +49,8 @@ async function plan(machine: HostsMachine, edit: (current: string[], others: str
   const hosts = parseHosts(before, file)
   const {names, ...change} = edit(hosts.block?.names ?? [], hosts.otherLoopbackNames)
   const after = change.added.length || change.removed.length || (hosts.block && names.length === 0) ? withBlock(hosts, names) : before
-  const elevation = after !== before && !(await machine.writable(file)) ? whyElevation(file, machine) : undefined
+  // root writes the file itself (writeHostsText): only a user needs sudo, and one without sudo or doas is refused here
+  const elevation = after !== before && machine.uid !== 0 && !(await machine.writable(file)) ? await whyElevation(file, machine) : undefined
   return {file, before, after, ...change, elevation}
 }
 

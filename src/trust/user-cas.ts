@@ -70,8 +70,11 @@ export async function keepUserCas(ctx: TrustContext, systemFingerprints: Readonl
 const fingerprintOf = (pem: string): string => sha256Hex(pemToDer(pem))
 
 let mozilla: Set<string> | undefined
-/** The roots Node (and Deno) trust with no variable at all: Mozilla's list, which Node carries. */
-function mozillaFingerprints(): Set<string> {
+/**
+ * The roots Node (and Deno) trust with no variable at all: Mozilla's list, which Node carries (hashed once).
+ * @example mozillaFingerprints().has(fingerprint) // already trusted without NODE_EXTRA_CA_CERTS
+ */
+export function mozillaFingerprints(): ReadonlySet<string> {
   mozilla ??= new Set(rootCertificates.map(fingerprintOf))
   return mozilla
 }

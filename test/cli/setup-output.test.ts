@@ -1,7 +1,7 @@
-import {copyFileSync, mkdirSync, realpathSync} from 'node:fs'
+import {copyFileSync, mkdirSync, readFileSync, realpathSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {BIN, cli, sh, tempDir, type CliResult} from '../support/env.js'
+import {BIN, cli, ROOT, sh, tempDir, type CliResult} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 
 // What a person sees from `localcert setup` (and the other tables): plain lines into a pipe, colour only where asked
@@ -85,6 +85,14 @@ describe('localcert setup output (built CLI)', () => {
     expect(help.code, help.stderr).toBe(0)
     expect(help.stdout).toContain(summary)
     expect(widest(help.stdout)).toBeLessThanOrEqual(80)
+  })
+
+  // oclif prints the summary (else the whole description) unwrapped as the first line: every command needs a short one
+  const commands = Object.keys((JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: object}).commands)
+  it.each(commands)('%s --help fits 80 columns', async (id) => {
+    const help = await cli([...id.split(':'), '--help'], {home: fresh(), env: {...noColour, COLUMNS: '80'}})
+    expect(help.code, help.stderr).toBe(0)
+    expect(widest(help.stdout), help.stdout).toBeLessThanOrEqual(80)
   })
 })
 

@@ -46,6 +46,25 @@ describe('writing a hosts file that belongs to root', () => {
     expect(error).toMatchObject({code: 'NEEDS_CONFIRMATION', hint: expect.stringContaining('--yes')})
   })
 
+  it('with neither sudo nor doas installed, refuses while planning, before announcing a write through sudo', async () => {
+    const {file, machine} = rootOwned({platform: 'linux', which: async () => false})
+    await expect(planHostsAdd(['app.localhost'], {machine})).rejects.toMatchObject({code: 'PERMISSION_DENIED', message: `cannot write ${file}: it belongs to root, and neither sudo nor doas is installed`})
+    await expect(planHostsRemove(['app.localhost'], {machine})).resolves.toMatchObject({elevation: undefined})
+  })
+
+  it('names doas when doas is what is installed', async () => {
+    const {file, machine} = rootOwned({platform: 'linux', which: async (command) => command === 'doas'})
+    const change = await planHostsAdd(['app.localhost'], {machine})
+    expect(change.elevation).toBe(`${file} belongs to root, so localcert writes it through doas`)
+    const commands = await withFakeRunner(() => undefined, () => applyHostsChange(change, machine))
+    expect(commands).toEqual([`doas -n sh -c ${SUDO_WRITE_SCRIPT} localcert-hosts ${file}`])
+  })
+
+  it('as root, announces no sudo: root writes the file itself', async () => {
+    const {machine} = rootOwned({platform: 'linux', uid: 0, which: async () => false})
+    expect((await planHostsAdd(['app.localhost'], {machine})).elevation).toBeUndefined()
+  })
+
   it('when sudo needs a password it cannot ask for, says to run `sudo -v` first', async () => {
     const {machine} = rootOwned({platform: 'linux'})
     const change = await planHostsAdd(['app.localhost'], {machine})

@@ -1,7 +1,8 @@
 import {BaseCommand} from '../../cli/base.js'
+import {table, terminalWidth} from '../../cli/format.js'
 
 export default class ConfigList extends BaseCommand {
-  static override summary = 'List every preference, its value, default or set, and what uses it'
+  static override summary = 'List every preference: its value, where it comes from and what uses it'
   static override description = 'List every preference, its value, where it comes from (default or set) and what uses it'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json']
 
@@ -13,8 +14,8 @@ export default class ConfigList extends BaseCommand {
     const summary = {file, preferences}
     this.output(summary, () => {
       const rows = preferences.map((entry) => [entry.key, entry.value === undefined ? PREFERENCES[entry.key].defaultText : String(entry.value), entry.source, entry.usedBy])
-      const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)))
-      for (const row of rows) this.log(row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell)).join('  ').trimEnd())
+      // only what uses a key wraps: keys, values and sources stay whole
+      this.log(table(rows, terminalWidth(), [3]))
       this.log(`(${file}; flags on the command line always win)`)
     })
     return summary

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 
 export default class HostsAdd extends BaseCommand {
+  static override summary = 'Point names at this machine (127.0.0.1 and ::1) in the hosts file'
   static override description = 'Point names at this machine (127.0.0.1 and ::1) in the hosts file, inside a block localcert manages'
   static override strict = false
   static override args = {names: Args.string({description: 'host names, e.g. app.localhost api.test (no wildcards, no IPs)', required: false})}

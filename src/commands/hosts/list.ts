@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../cli/base.js'
 
 export default class HostsList extends BaseCommand {
+  static override summary = 'List the names localcert added to the hosts file, and others pointing here'
   static override description = 'List the names localcert added to the hosts file, and other names that point to this machine'
   static override examples = ['<%= config.bin %> hosts list', '<%= config.bin %> hosts list --json']
 

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 
 export default class HostsRemove extends BaseCommand {
+  static override summary = 'Take names out of the localcert block of the hosts file'
   static override description = 'Take names out of the localcert block of the hosts file (the block goes with its last name)'
   static override strict = false
   static override args = {names: Args.string({description: 'host names added with `localcert hosts add`', required: false})}

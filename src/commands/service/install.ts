@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 
 export default class ServiceInstall extends BaseCommand {
+  static override summary = 'Run the ACME endpoint (`localcert serve`) at login'
   static override description = 'Run the ACME endpoint (`localcert serve`) at login: a systemd --user unit, a launchd agent or a Windows logon task'
   static override examples = ['<%= config.bin %> service install', '<%= config.bin %> service install --port 8555']
   static override flags = {

@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../cli/base.js'
 
 export default class ServiceStatus extends BaseCommand {
+  static override summary = 'Say whether the login service runs, and where the endpoint is (and whose it is)'
   static override description = 'Say whether the login service is installed and running, and where the endpoint is (and who started it)'
   static override examples = ['<%= config.bin %> service status', '<%= config.bin %> service status --json']
 

@@ -4,6 +4,7 @@ import {fit} from '../../cli/format.js'
 import {askYesNo, formatReports, trustFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustInstall extends BaseCommand {
+  static override summary = 'Trust the root in every store on this machine, then verify each'
   static override description = 'Trust the root in every store on this machine (system, NSS, Java, Keychain, Windows, runtimes), then verify each'
   static override examples = [
     '<%= config.bin %> trust install',

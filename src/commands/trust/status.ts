@@ -3,6 +3,7 @@ import {fit} from '../../cli/format.js'
 import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustStatus extends BaseCommand {
+  static override summary = 'Show, store by store, where the root is trusted'
   static override description = 'Show, store by store, where the root is trusted (with no CA: any localcert root left anywhere)'
   static override examples = ['<%= config.bin %> trust status', '<%= config.bin %> trust status --root team-root.pem', '<%= config.bin %> trust status --json']
   static override flags = {

@@ -4,6 +4,7 @@ import {fit} from '../../cli/format.js'
 import {formatReports, selectionFlags, trustOptions} from '../../cli/trust-report.js'
 
 export default class TrustUninstall extends BaseCommand {
+  static override summary = 'Remove the root from every store, then verify each; the CA itself stays'
   static override description = 'Remove the root from every store (certificate and trust settings), then verify each; the CA itself stays'
   static override examples = [
     '<%= config.bin %> trust uninstall',
