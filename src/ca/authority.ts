@@ -5,6 +5,7 @@ import {LocalcertError} from '../errors.js'
 import {caPaths, type CaPaths} from '../state/paths.js'
 import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
+import {appendAudit} from '../state/audit.js'
 import {exportPrivateKeyPem, importPrivateKeyPem, readPrivateKeyPem, type KeyType} from './keys.js'
 import {defaultPolicy, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
@@ -130,6 +131,8 @@ export interface OpenOptions extends CreateOptions {
   validUntil?: Date
   /** Called with the policy a new CA would get, before anything is created: throw to create nothing. */
   beforeCreate?: (policy: NamePolicy) => void
+  /** Who asks, for the audit log of a creation or renewal (default 'api'). */
+  source?: 'cli' | 'api' | 'acme'
 }
 
 /**
@@ -147,6 +150,7 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
   if (!existing) options.beforeCreate?.(defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
   await ensurePrivateDir(home)
   let created = false
+  let renewed: string | undefined
   await withLock(paths.lock, async () => {
     await removeStaleTemps(home, CA_TEMP_PREFIX)
     const meta = await readMeta(paths)
@@ -155,10 +159,12 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
       created = true
     } else if (intermediateNeedsRenewal(meta, Date.now(), options.validUntil)) {
       await renewIntermediate(paths, meta)
+      renewed = meta.intermediate.fingerprint
     }
   })
   const loaded = await loadAuthority(home)
   if (!loaded) throw new LocalcertError('CA_CORRUPT', `the CA in ${home} vanished while it was being created`, 'run the command again')
+  if (created || renewed) await appendAudit(paths.audit, {event: created ? 'ca-created' : 'intermediate-renewed', via: options.source ?? 'api', root: loaded.meta.root.fingerprint, intermediate: loaded.meta.intermediate.fingerprint, ...(renewed ? {previous: renewed} : {})})
   return {...loaded, created}
 }
 
@@ -169,11 +175,15 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
  */
 export async function rotateIntermediate(home: string): Promise<Authority> {
   const paths = caPaths(home)
+  let previous = ''
   await withLock(paths.lock, async () => {
     const meta = await readMeta(paths)
     if (!meta) throw new LocalcertError('CA_NOT_FOUND', `there is no CA in ${home}`, 'run `localcert setup` first')
     await renewIntermediate(paths, meta)
     await rm(paths.intermediateKey(meta.intermediate.id), {force: true})
+    previous = meta.intermediate.fingerprint
   })
-  return (await loadAuthority(home))!
+  const ca = (await loadAuthority(home))!
+  await appendAudit(paths.audit, {event: 'intermediate-rotated', via: 'cli', root: ca.meta.root.fingerprint, intermediate: ca.meta.intermediate.fingerprint, previous})
+  return ca
 }

@@ -3,6 +3,7 @@ import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, 
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from './leaf.js'
 import {parseNames, type SubjectName} from './names.js'
 import {assertAllowed, defaultPolicy, type NamePolicy} from './policy.js'
+import {appendAudit} from '../state/audit.js'
 import {recordIssued} from '../state/inventory.js'
 import {caPaths, resolveHome} from '../state/paths.js'
 
@@ -13,6 +14,8 @@ export interface IssueOptions extends LeafOptions, CreateOptions {
   csr?: string | Uint8Array
   /** Where the leaf came from, for the inventory. */
   source?: 'cli' | 'api' | 'acme'
+  /** The ACME account (its URL) that ordered the leaf, for the audit log. */
+  account?: string
   /** Files the caller will write, recorded in the inventory. */
   files?: {certFile?: string; keyFile?: string; p12File?: string}
 }
@@ -111,16 +114,19 @@ export async function issueParsed(request: readonly SubjectName[] | ParsedCsr, o
   const {notAfter} = leafValidity(days, options.now)
   const ca = await authorityFor(home, options, notAfter, names)
   const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, names, options)
-  await recordIssued(ca.paths.inventory, {
+  const via = options.source ?? 'api'
+  const audited = appendAudit(ca.paths.audit, {event: 'issued', via, names: leaf.names.map((name) => name.value), serial: leaf.serial, ...(options.account ? {account: options.account} : {}), root: ca.meta.root.fingerprint, intermediate: ca.meta.intermediate.fingerprint})
+  const recorded = recordIssued(ca.paths.inventory, {
     serial: leaf.serial,
     names: leaf.names.map((name) => name.value),
     fingerprint: leaf.fingerprint,
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
     issuedAt: new Date().toISOString(),
-    source: options.source ?? 'api',
+    source: via,
     keyType: leaf.keyType,
     ...options.files,
   })
+  await Promise.all([audited, recorded])
   return {...leaf, rootPem: ca.rootPem, rootFingerprint: ca.meta.root.fingerprint, intermediateFingerprint: ca.meta.intermediate.fingerprint, intermediateKeyId: ca.meta.intermediate.keyId, caCreated: ca.created, home}
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {LocalcertError} from '../errors.js'
 import {readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
+import {appendAudit} from '../state/audit.js'
 import {caPaths, type CaPaths} from '../state/paths.js'
 import {loadAuthority, readMeta, retiredRootFile, writeMeta, type Authority, type CaMeta} from './authority.js'
 import {generateCa, placeGeneratedCa, removeStaleTemps, type GeneratedCa} from './generate.js'
@@ -68,6 +69,7 @@ export async function stageRoot(home: string): Promise<StagedRoot> {
     await removeStaleTemps(paths.ca, STAGED_TEMP_PREFIX)
     const generated = await generateCa(meta.keyType, meta.policy)
     await placeGeneratedCa(stagedDir(paths), STAGED_TEMP_PREFIX, generated)
+    await appendAudit(paths.audit, {event: 'root-staged', via: 'cli', root: generated.meta.root.fingerprint, intermediate: generated.meta.intermediate.fingerprint, previous: meta.root.fingerprint})
     return {rootPem: generated.rootPem, meta: generated.meta, resumed: false}
   })
 }
@@ -105,6 +107,7 @@ export async function switchToStagedRoot(home: string): Promise<Authority> {
       }
       await writeMeta(paths, next)
       await rm(paths.intermediateKey(meta.intermediate.id), {force: true})
+      await appendAudit(paths.audit, {event: 'root-switched', via: 'cli', root: next.root.fingerprint, intermediate: next.intermediate.fingerprint, previous: meta.root.fingerprint})
     }
     await rm(stagedDir(paths), {recursive: true, force: true})
   })
@@ -129,6 +132,8 @@ export async function finishRootRotation(home: string): Promise<void> {
   const paths = caPaths(home)
   await withLock(paths.lock, async () => {
     const {retiring: _done, ...meta} = await requireMeta(paths)
-    if (_done) await writeMeta(paths, meta)
+    if (!_done) return
+    await writeMeta(paths, meta)
+    await appendAudit(paths.audit, {event: 'root-rotation-finished', via: 'cli', root: meta.root.fingerprint, previous: _done})
   })
 }

@@ -51,7 +51,7 @@ export default class Setup extends BaseCommand {
       if (planText) progress.line(planText)
       if (interrupted) return this.stopped(progress)
       if (!existing) progress.start('creating the CA (root and intermediate)')
-      const ca = await openAuthority(home, {keyType: parseKeyType(flags['key-type']), allowDomains: flags['allow-domain'], nameConstraints: flags['name-constraints']})
+      const ca = await openAuthority(home, {keyType: parseKeyType(flags['key-type']), allowDomains: flags['allow-domain'], nameConstraints: flags['name-constraints'], source: 'cli'})
       if (ca.created) progress.succeed(`${'CA'.padEnd(9)}created: ${ca.meta.keyType.toUpperCase()} root SHA256 ${ca.meta.root.fingerprint.slice(0, 16)}…, valid until ${formatDate(ca.meta.root.notAfter)}`)
       const askedFor = flags['allow-domain'].length > 0 || !flags['name-constraints'] || flags['key-type'] !== 'ecdsa'
       if (!ca.created && askedFor) {

@@ -28,6 +28,8 @@ export function caPaths(home: string) {
     intermediateCert: (id: string) => path.join(ca, `intermediate-${id}.pem`),
     intermediateKey: (id: string) => path.join(ca, `intermediate-${id}-key.pem`),
     inventory: path.join(home, 'issued.jsonl'),
+    /** The hash-chained audit log (its head beside it in `audit.jsonl.head`). */
+    audit: path.join(home, 'audit.jsonl'),
     lock: path.join(home, 'state.lock'),
   }
 }

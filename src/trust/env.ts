@@ -9,6 +9,8 @@ import type {UserCaSource} from './user-cas.js'
 export interface RuntimeEnvironment {
   /** Name → value, in the order they should be set. */
   variables: Record<string, string>
+  /** Name → the file holding its value, for secrets (ACME_HMAC_KEY): the shell code reads the file, never prints it. */
+  fromFiles: Record<string, string>
   /** Advice printed as comments (never secrets). */
   hints: string[]
   files: {roots: string; bundle: string}
@@ -19,7 +21,8 @@ export interface RuntimeEnvironment {
 /**
  * The variables of `localcert env` and `localcert serve`: the runtime trust variables (after making sure the bundle
  * holds our root, today's system bundle and the CAs the current variables already name) plus, only while an endpoint
- * runs, the ACME ones (ACME_DIRECTORY_URL, ACME_KID, ACME_HMAC_KEY) and lego's LEGO_CA_CERTIFICATES.
+ * runs, the ACME ones (ACME_DIRECTORY_URL, ACME_KID; ACME_HMAC_KEY as the file that holds it) and lego's
+ * LEGO_CA_CERTIFICATES.
  * @example const {variables} = await runtimeEnvironment(await resolveHome())
  */
 export async function runtimeEnvironment(localcertHome: string, options: {platform?: NodeJS.Platform; nodeVersion?: string; env?: NodeJS.ProcessEnv} = {}): Promise<RuntimeEnvironment> {
@@ -41,13 +44,16 @@ export async function runtimeEnvironment(localcertHome: string, options: {platfo
   for (const source of keptCas) if (source.certificates) hints.push(`keeping the ${source.certificates} CA certificate(s) of ${source.variable}=${source.file} in ${files.rootsPem} and ${files.bundle}`)
   const acme = await readAcmeEnv(localcertHome)
   const variables: Record<string, string> = {...(haveRoots ? runtimeVariables(localcertHome, ctx.platform) : {})}
+  const fromFiles: Record<string, string> = {}
   // the ACME variables describe a running endpoint: without one they would send clients to nothing
   if (acme.ACME_DIRECTORY_URL) {
-    for (const [name, value] of Object.entries(acme)) if (value) variables[name] = value
+    variables.ACME_DIRECTORY_URL = acme.ACME_DIRECTORY_URL
+    if (acme.ACME_KID) variables.ACME_KID = acme.ACME_KID
+    if (acme.hmacKeyFile) fromFiles.ACME_HMAC_KEY = acme.hmacKeyFile
     variables.LEGO_CA_CERTIFICATES = files.rootsPem
   } else if (acme.ACME_KID) {
     hints.push('the ACME endpoint is not running, so no ACME variable is set: start it with `localcert serve` (or `localcert service install`)')
   }
   if (haveRoots) hints.push(...nodeHints(options.nodeVersion))
-  return {variables, hints, files: {roots: files.rootsPem, bundle: files.bundle}, keptCas}
+  return {variables, fromFiles, hints, files: {roots: files.rootsPem, bundle: files.bundle}, keptCas}
 }

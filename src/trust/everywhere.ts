@@ -2,6 +2,7 @@ import {LocalcertError, type ErrorCode} from '../errors.js'
 import {createContext, type ContextInit} from './context.js'
 import {STORES} from './stores/index.js'
 import {isLocalcertSubject, parseRoot, shortFingerprint, type StoredCert, type TrustRoot} from './root.js'
+import {auditTrustChange} from './trust-audit.js'
 import {hasRoot, OS_STORES, VerificationError, type StoreId, type StoreTarget, type TrustContext, type TrustStore} from './store.js'
 
 export type {StoreId, TrustRoot}
@@ -229,6 +230,7 @@ export async function runInstallPlan(plan: InstallPlan, root: TrustRoot, hooks: 
     hooks.onDone?.(place, report)
     reports.push(report)
   }
+  await auditTrustChange(ctx.localcertHome, 'trust-installed', root, reports)
   return reports
 }
 
@@ -247,7 +249,7 @@ export async function installRoot(root: TrustRoot, options: TrustRunOptions): Pr
  */
 export async function uninstallRoot(root: TrustRoot, options: TrustRunOptions): Promise<StoreReport[]> {
   const ctx = contextFor(options)
-  return eachTarget(ctx, options, (store, target) =>
+  const rows = await eachTarget(ctx, options, (store, target) =>
     attempt(ctx, store, target, async () => {
       const present = (await target.list()).some((cert) => cert.fingerprint === root.fingerprint)
       const leftovers = (await target.leftovers?.(root)) ?? []
@@ -258,6 +260,8 @@ export async function uninstallRoot(root: TrustRoot, options: TrustRunOptions): 
       return 'removed'
     }),
   )
+  await auditTrustChange(ctx.localcertHome, 'trust-removed', root, rows)
+  return rows
 }
 
 /**

@@ -16,6 +16,8 @@ const OURS: Array<{entry: RegExp; only?: RegExp}> = [
   {entry: /^(ca|issued\.jsonl|acme|trust|service)$/},
   {entry: /^state\.lock/},
   {entry: /^issued\.jsonl\.lock$/},
+  // the audit log is part of the CA's home: it goes with the CA (its head, lock and a torn atomic write too)
+  {entry: /^audit\.jsonl(\.head|\.lock|\.head\.[0-9a-f]+)?$/},
   {entry: /^\.ca-staging-/},
   {entry: /^dev$/, only: /^[0-9a-f]{16}\.json$/},
 ]

@@ -7,6 +7,7 @@ import {createContext, type ContextInit} from './context.js'
 import {endpointMoved, type EndpointCheck} from './endpoint-chain.js'
 import {detectAll, type StoreReport} from './everywhere.js'
 import {parseRoot, type TrustRoot} from './root.js'
+import {auditTrustChange} from './trust-audit.js'
 import {hasRoot, type StoreTarget, type TrustContext} from './store.js'
 
 /** The steps of `rotate --root`, in order; each is verified before the next starts. */
@@ -157,6 +158,7 @@ export async function rotateRoot(home: string, options: RootRotationOptions): Pr
     const {targets, unreadable} = await placesTrusting(ctx, oldRoot)
     const newRoot = parseRoot(staged.rootPem, 'the staged root')
     result.installed = [...(await eachPlace(ctx, targets, options, rerun, (target) => ensureTrusted(target, newRoot))), ...unreadable]
+    await auditTrustChange(home, 'trust-installed', newRoot, result.installed)
     if (result.installed.some((report) => report.status === 'failed')) return {...result, previousRoot: oldRoot.fingerprint, root: newRoot.fingerprint, intermediate: staged.meta.intermediate.fingerprint, failedAt: 'install', rerun}
     await done('installed')
     if (options.signal?.aborted) throw interrupted(rerun, 'before the switch')
@@ -186,6 +188,7 @@ export async function rotateRoot(home: string, options: RootRotationOptions): Pr
     })),
     ...unreadable,
   ]
+  await auditTrustChange(home, 'trust-removed', oldRoot, result.removed)
   if (result.removed.some((report) => report.status === 'failed')) return {...result, failedAt: 'remove', rerun}
   await finishRootRotation(home)
   steps.push('removed')

@@ -51,15 +51,22 @@ function quote(value: string, shell: ShellName): string {
 }
 
 /**
- * Shell code that sets `variables` (and shows `comments` as comments), for eval/source in that shell.
- * @example formatEnv({A: 'x y'}, 'bash') // "export A='x y'\n"
+ * Shell code that sets `variables` (and shows `comments` as comments), for eval/source in that shell; each of
+ * `fromFiles` (name → file) is set to the file's content when the shell runs it, so a secret never passes through
+ * our output.
+ * @example formatEnv({A: 'x y'}, 'bash', [], {KEY: '/p/key'}) // "export A='x y'\nexport KEY=\"$(cat '/p/key')\"\n"
  */
-export function formatEnv(variables: Record<string, string>, shell: ShellName, comments: string[] = []): string {
+export function formatEnv(variables: Record<string, string>, shell: ShellName, comments: string[] = [], fromFiles: Record<string, string> = {}): string {
   const lines = comments.map((comment) => `# ${comment}`)
   for (const [name, value] of Object.entries(variables)) {
     if (shell === 'fish') lines.push(`set -gx ${name} ${quote(value, shell)}`)
     else if (shell === 'powershell') lines.push(`$env:${name} = ${quote(value, shell)}`)
     else lines.push(`export ${name}=${quote(value, shell)}`)
+  }
+  for (const [name, file] of Object.entries(fromFiles)) {
+    if (shell === 'fish') lines.push(`set -gx ${name} (cat ${quote(file, shell)})`)
+    else if (shell === 'powershell') lines.push(`$env:${name} = Get-Content -Raw -LiteralPath ${quote(file, shell)}`)
+    else lines.push(`export ${name}="$(cat ${quote(file, shell)})"`)
   }
   return lines.join('\n') + '\n'
 }

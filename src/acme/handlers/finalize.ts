@@ -95,7 +95,7 @@ export async function finalizeOrder(req: SignedRequest, ctx: AcmeContext, orderI
   try {
     const csr = await checkedCsr(ctx, req.payload.csr, order, req.account!)
     const profile = resolveProfile(order.profile)
-    const issued = await issueParsed(csr, {home: ctx.home, days: profile.days, source: 'acme'})
+    const issued = await issueParsed(csr, {home: ctx.home, days: profile.days, source: 'acme', account: req.urls.account(order.accountId)})
     const record: CertificateRecord = {
       id: randomBytes(12).toString('base64url'),
       accountId: order.accountId,

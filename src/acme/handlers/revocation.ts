@@ -1,5 +1,6 @@
 import {createPublicKey, X509Certificate} from 'node:crypto'
 import {sha256Hex} from '../../lib/hash.js'
+import {appendAudit} from '../../state/audit.js'
 import {recordRevoked} from '../../state/inventory.js'
 import {caPaths} from '../../state/paths.js'
 import type {AcmeContext, Reply, SignedRequest} from '../context.js'
@@ -45,7 +46,13 @@ export async function revokeCertificate(req: SignedRequest, ctx: AcmeContext): P
   record.revoked = {at: new Date().toISOString(), reason}
   ctx.store.saveCertificate(record)
   // the inventory too, so `localcert list` (which reads no ACME state) can mark it revoked
-  await recordRevoked(caPaths(ctx.home).inventory, record.serial, record.revoked)
+  const paths = caPaths(ctx.home)
+  // a revocation signed with the certificate's own key (`jwk`) comes from no account: none is recorded
+  const account = req.account ? {account: req.urls.account(req.account.id)} : {}
+  await Promise.all([
+    recordRevoked(paths.inventory, record.serial, record.revoked),
+    appendAudit(paths.audit, {event: 'revoked', via: 'acme', names: record.names, serial: record.serial, ...account, reason, root: record.rootFingerprint, intermediate: record.intermediateFingerprint}),
+  ])
   ctx.emit({type: 'revoked', serial: record.serial, reason})
   return {status: 200, body: ''}
 }
