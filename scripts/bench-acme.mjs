@@ -67,7 +67,7 @@ async function startLocalcert() {
     child.kill('SIGTERM')
     await exited
   }
-  return {directoryUrl: summary.directoryUrl, trust: readFileSync(summary.rootFile, 'utf8'), eab: {kid: summary.env.ACME_KID, hmacKey: summary.env.ACME_HMAC_KEY}, pid: child.pid, profileDir, stop}
+  return {directoryUrl: summary.directoryUrl, trust: readFileSync(summary.rootFile, 'utf8'), eab: JSON.parse(readFileSync(summary.eabFile, 'utf8')), pid: child.pid, profileDir, stop}
 }
 
 /** One complete issuance the way acme-client's auto() does it, minus its CSR parsing (the CSR is built for us). */

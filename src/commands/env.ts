@@ -17,8 +17,8 @@ export default class Env extends BaseCommand {
     const home = await resolveHome()
     const environment = await runtimeEnvironment(home)
     const shell = (flags.shell as ReturnType<typeof detectShell> | undefined) ?? detectShell(process.env, process.platform)
-    // stdout is the shell code (it holds ACME_HMAC_KEY, which is the point); nothing secret goes to stderr
-    this.output(environment, () => process.stdout.write(formatEnv(environment.variables, shell, environment.hints)))
+    // ACME_HMAC_KEY is set by the shell reading its 0600 file: the secret itself never passes through our output
+    this.output(environment, () => process.stdout.write(formatEnv(environment.variables, shell, environment.hints, environment.fromFiles)))
     return environment
   }
 }

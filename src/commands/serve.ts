@@ -50,7 +50,9 @@ export default class Serve extends BaseCommand {
     const {detectShell, formatEnv} = await import('../trust/shell-env.js')
     const environment = await runtimeEnvironment(server.home)
     const variables = environment.variables
-    const summary = {directoryUrl: server.url, port: server.port, listening: server.listening, eabRequired: server.eabRequired, validate: flags.validate, rootFile: server.rootFile, caCreated: server.caCreated, env: flags.quiet ? {ACME_DIRECTORY_URL: server.url} : variables}
+    // the HMAC key is named by its file (0600), never printed: scripts read `eabFile` ({kid, hmacKey}) themselves
+    const eab = server.eabRequired ? {eabFile: (await import('../state/discovery.js')).acmePaths(server.home).eab} : {}
+    const summary = {directoryUrl: server.url, port: server.port, listening: server.listening, eabRequired: server.eabRequired, ...eab, validate: flags.validate, rootFile: server.rootFile, caCreated: server.caCreated, env: flags.quiet ? {ACME_DIRECTORY_URL: server.url} : variables}
     const loopbackOnly = server.listening.every((address) => /^(127\.|\[::1\]:|localhost:)/.test(address))
     if (!loopbackOnly) this.note(`Warning: listening beyond loopback (${server.listening.join(', ')}): other machines can reach this CA${server.eabRequired ? '' : ', and --no-eab lets any of them register'}; its certificate names only localhost.`)
     this.output(summary, () => {
@@ -60,12 +62,8 @@ export default class Serve extends BaseCommand {
       this.log(`  listening on ${server.listening.join(', ')}; ${server.eabRequired ? 'External Account Binding required' : 'open registration (--no-eab)'}; ${flags.validate ? `validating challenges (http-01 on port ${flags['http-port']}, tls-alpn-01 on port ${flags['tls-port']})` : 'local names pre-authorized'}`)
       this.log('')
       this.log('Point a client at it (or run `eval "$(localcert env)"` in another shell):')
-      // The HMAC key is a secret: shown on a terminal, never written into a pipe or a service log.
-      const shown = {...variables}
-      const hidden = 'ACME_HMAC_KEY' in shown && !process.stdout.isTTY
-      if (hidden) delete shown.ACME_HMAC_KEY
-      for (const line of formatEnv(shown, detectShell(process.env, process.platform)).trimEnd().split('\n')) this.log(`  ${line}`)
-      if (hidden) this.log('  # ACME_HMAC_KEY is not printed (stdout is not a terminal): `localcert env` prints it')
+      // The HMAC key is a secret: the line reads it from its file, so it is never written to a terminal, pipe or service log.
+      for (const line of formatEnv(variables, detectShell(process.env, process.platform), [], environment.fromFiles).trimEnd().split('\n')) this.log(`  ${line}`)
       this.log('  # LEGO_CA_CERTIFICATES: lego, Traefik · REQUESTS_CA_BUNDLE: certbot · NODE_EXTRA_CA_CERTS: Node, acme-client')
       this.log('')
       this.log('Press Ctrl+C to stop.')

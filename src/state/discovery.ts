@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {rm} from 'node:fs/promises'
+import {readFile, rm} from 'node:fs/promises'
 import {LocalcertError} from '../errors.js'
 import path from 'node:path'
 import {ensurePrivateDir, readJson, writeFileSafely} from './files.js'
@@ -15,7 +15,7 @@ export const DEFAULT_ACME_PORT = 8555
  */
 export function acmePaths(home: string) {
   const dir = path.join(home, 'acme')
-  return {dir, endpoint: path.join(dir, 'endpoint.json'), eab: path.join(dir, 'eab.json'), claim: path.join(dir, 'server.json')}
+  return {dir, endpoint: path.join(dir, 'endpoint.json'), eab: path.join(dir, 'eab.json'), hmacKey: path.join(dir, 'eab-hmac.key'), claim: path.join(dir, 'server.json')}
 }
 
 export interface EndpointInfo {
@@ -36,11 +36,15 @@ export interface EabCredentials {
   hmacKey: string
 }
 
-/** The variables Anchor's lcl.host uses, so its client packages work unchanged. */
+/**
+ * The variables Anchor's lcl.host uses, so its client packages work unchanged. ACME_HMAC_KEY is a secret: it is
+ * never a value here, only the file that holds it (0600), which `localcert env` makes the shell read.
+ */
 export interface AcmeEnv {
   ACME_DIRECTORY_URL?: string
   ACME_KID?: string
-  ACME_HMAC_KEY?: string
+  /** The file whose content is ACME_HMAC_KEY (the key alone, no newline). */
+  hmacKeyFile?: string
 }
 
 function alive(pid: number): boolean {
@@ -84,6 +88,7 @@ export async function ensureEab(home: string): Promise<EabCredentials> {
     if (raced) return raced
     const credentials: EabCredentials = {kid: `localcert-${randomBytes(9).toString('base64url')}`, hmacKey: newHmacKey()}
     await ensurePrivateDir(acmePaths(home).dir)
+    await writeFileSafely(acmePaths(home).hmacKey, credentials.hmacKey, 0o600)
     await writeFileSafely(acmePaths(home).eab, JSON.stringify(credentials, null, 2) + '\n', 0o600)
     return credentials
   })
@@ -144,8 +149,16 @@ export async function claimAcmeState(home: string): Promise<() => Promise<void>>
 
 export async function readAcmeEnv(home: string): Promise<AcmeEnv> {
   const [endpoint, eab] = await Promise.all([readEndpoint(home), readEab(home)])
+  if (eab) await ensureHmacKeyFile(home, eab)
   return {
     ...(endpoint ? {ACME_DIRECTORY_URL: endpoint.directoryUrl} : {}),
-    ...(eab ? {ACME_KID: eab.kid, ACME_HMAC_KEY: eab.hmacKey} : {}),
+    ...(eab ? {ACME_KID: eab.kid, hmacKeyFile: acmePaths(home).hmacKey} : {}),
   }
+}
+
+/** eab-hmac.key beside eab.json (credentials made before it existed get it on first read). */
+async function ensureHmacKeyFile(home: string, eab: EabCredentials): Promise<void> {
+  const file = acmePaths(home).hmacKey
+  const current = await readFile(file, 'utf8').catch(() => undefined)
+  if (current !== eab.hmacKey) await writeFileSafely(file, eab.hmacKey, 0o600)
 }

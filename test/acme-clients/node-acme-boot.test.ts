@@ -84,7 +84,9 @@ describe.skipIf(!hasTools('the Node-over-ACME recipe', 'openssl'))('README recip
     // `npm install acme-client`, as the README says, done by linking the copy this repository already has
     mkdirSync(path.join(app, 'node_modules'))
     symlinkSync(path.join(ROOT, 'node_modules', 'acme-client'), path.join(app, 'node_modules', 'acme-client'))
-    const printed = JSON.parse((await cli(['env', '--json'], {home})).stdout).variables as Record<string, string>
+    // what `eval "$(localcert env)"` sets: the variables, and ACME_HMAC_KEY read from the file env names
+    const environment = JSON.parse((await cli(['env', '--json'], {home})).stdout) as {variables: Record<string, string>; fromFiles: Record<string, string>}
+    const printed = {...environment.variables, ...Object.fromEntries(Object.entries(environment.fromFiles).map(([name, file]) => [name, readFileSync(file, 'utf8')]))}
     expect(Object.keys(printed)).toEqual(expect.arrayContaining(['ACME_DIRECTORY_URL', 'ACME_KID', 'ACME_HMAC_KEY', 'NODE_EXTRA_CA_CERTS']))
     const port = await freePort()
     // nothing of the test's own environment: PATH, the printed variables and the port

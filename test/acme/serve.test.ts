@@ -13,7 +13,7 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     const server = await serveEndpoint(home)
     const summary = JSON.parse(server.stdout())
     expect(summary).toMatchObject({directoryUrl: expect.stringMatching(/^https:\/\/localhost:\d+\/directory$/), eabRequired: true, listening: [`127.0.0.1:${summary.port}`, `[::1]:${summary.port}`]})
-    expect(summary.env).toMatchObject({ACME_DIRECTORY_URL: summary.directoryUrl, ACME_KID: expect.any(String), ACME_HMAC_KEY: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/), NODE_EXTRA_CA_CERTS: path.join(home, 'trust', 'roots.pem'), REQUESTS_CA_BUNDLE: path.join(home, 'trust', 'bundle.pem'), SSL_CERT_FILE: path.join(home, 'trust', 'bundle.pem'), LEGO_CA_CERTIFICATES: path.join(home, 'trust', 'roots.pem')})
+    expect(summary.env).toMatchObject({ACME_DIRECTORY_URL: summary.directoryUrl, ACME_KID: expect.any(String), NODE_EXTRA_CA_CERTS: path.join(home, 'trust', 'roots.pem'), REQUESTS_CA_BUNDLE: path.join(home, 'trust', 'bundle.pem'), SSL_CERT_FILE: path.join(home, 'trust', 'bundle.pem'), LEGO_CA_CERTIFICATES: path.join(home, 'trust', 'roots.pem')})
     // the bundle is the system's plus our root, so a client given it still reaches public sites
     expect(readFileSync(summary.env.REQUESTS_CA_BUNDLE, 'utf8')).toContain(readFileSync(summary.rootFile, 'utf8').trim())
     expect(readFileSync(summary.env.REQUESTS_CA_BUNDLE, 'utf8').match(/BEGIN CERTIFICATE/g)!.length).toBeGreaterThan(10)
@@ -29,8 +29,12 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     // the discovery contract `localcert env` reads
     const endpoint = JSON.parse(readFileSync(path.join(home, 'acme', 'endpoint.json'), 'utf8'))
     expect(endpoint).toMatchObject({directoryUrl: summary.directoryUrl, port: summary.port, pid: server.pid})
-    const eab = JSON.parse(readFileSync(path.join(home, 'acme', 'eab.json'), 'utf8'))
-    expect(eab).toEqual({kid: summary.env.ACME_KID, hmacKey: summary.env.ACME_HMAC_KEY})
+    // the HMAC key is a secret: not in the JSON either, which names the 0600 file that holds it
+    expect(summary.eabFile).toBe(path.join(home, 'acme', 'eab.json'))
+    const eab = JSON.parse(readFileSync(summary.eabFile, 'utf8'))
+    expect(eab).toEqual({kid: summary.env.ACME_KID, hmacKey: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/)})
+    expect(summary.env).not.toHaveProperty('ACME_HMAC_KEY')
+    expect(server.stdout()).not.toContain(eab.hmacKey)
 
     // a second server on the same state is refused with a clear message
     const second = await cli(['serve', '--port', '0'], {home})
@@ -47,10 +51,10 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     const text = server.stdout()
     expect(text).toMatch(/^localcert ACME server: https:\/\/localhost:\d+\/directory$/m)
     for (const name of ['ACME_DIRECTORY_URL', 'ACME_KID', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'LEGO_CA_CERTIFICATES']) expect(text).toMatch(new RegExp(`^  export ${name}='\\S+'$`, 'm'))
-    // stdout is a pipe here (as in a service log): the HMAC key is a secret and is not written into it
+    // the HMAC key is a secret: the line that sets it reads its 0600 file, so the key is never written out
     const eab = JSON.parse(readFileSync(path.join(home, 'acme', 'eab.json'), 'utf8'))
     expect(text).not.toContain(eab.hmacKey)
-    expect(text).toMatch(/ACME_HMAC_KEY is not printed \(stdout is not a terminal\)/)
+    expect(text).toContain(`  export ACME_HMAC_KEY="$(cat '${path.join(home, 'acme', 'eab-hmac.key')}')"`)
     expect(server.stderr()).toMatch(/Created a new local CA/)
     expect(server.stderr()).not.toContain(eab.hmacKey)
     expect(await server.stop('SIGINT')).toBe(0)
@@ -73,7 +77,7 @@ describe.skipIf(!hasTools('localcert serve', 'curl', 'ss'))('localcert serve', (
     }
     expect(server.stderr()).toMatch(new RegExp(`new account \\S+ \\(EAB ${kid}\\)`))
     expect(server.stderr()).toMatch(/issued log\.localhost \(serial [0-9a-f]+/)
-    expect(server.stdout()).toMatch(/ACME_HMAC_KEY is not printed \(stdout is not a terminal\)/)
+    expect(server.stdout()).toMatch(/export ACME_HMAC_KEY="\$\(cat '[^']+eab-hmac\.key'\)"/)
     expect(server.stdout()).not.toContain(hmacKey)
     expect(server.stderr()).not.toContain(hmacKey)
   })

@@ -80,18 +80,25 @@ describe.skipIf(!hasTools('localcert env through the CLI', 'bash', 'fish', 'curl
   it('the ACME variables (and LEGO_CA_CERTIFICATES) are set only while a serve runs, exactly as serve prints them; after SIGTERM, and after a SIGKILL that leaves endpoint.json behind, they are gone and a comment says why', async () => {
     const {home} = await homeWithCa()
     const acmeOf = async () => {
-      const {variables, hints} = JSON.parse(await envOutput(home, ['--json']))
-      return {acme: Object.fromEntries(ACME_VARIABLES.filter((name) => name in variables).map((name) => [name, variables[name]])), hints: hints as string[], variables}
+      const {variables, hints, fromFiles} = JSON.parse(await envOutput(home, ['--json']))
+      return {acme: Object.fromEntries(ACME_VARIABLES.filter((name) => name in variables).map((name) => [name, variables[name]])), hints: hints as string[], variables, fromFiles: fromFiles as Record<string, string>}
     }
     const notRunning = 'the ACME endpoint is not running, so no ACME variable is set: start it with `localcert serve` (or `localcert service install`)'
 
     const running = await serveEndpoint(home)
     const whileRunning = await acmeOf()
-    expect(whileRunning.acme).toEqual({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    // the HMAC key is a secret: --json names the 0600 file that holds it, never the key
+    expect(whileRunning.acme).toEqual({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid})
+    expect(whileRunning.fromFiles).toEqual({ACME_HMAC_KEY: path.join(home, 'acme', 'eab-hmac.key')})
+    expect(readFileSync(whileRunning.fromFiles.ACME_HMAC_KEY, 'utf8')).toBe(running.hmacKey)
     expect(whileRunning.variables.LEGO_CA_CERTIFICATES).toBe(path.join(home, 'trust', 'roots.pem'))
     // one definition for both commands: serve's --json env is what env prints
     expect(JSON.parse(running.stdout()).env).toEqual(whileRunning.variables)
-    expect(await sourcedBy('bash', await envOutput(home, ['--shell', 'bash']))).toMatchObject({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    // sourcing sets the key (the shell reads its file) though the output never holds it
+    const bashCode = await envOutput(home, ['--shell', 'bash'])
+    expect(bashCode).not.toContain(running.hmacKey)
+    expect(await sourcedBy('bash', bashCode)).toMatchObject({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid, ACME_HMAC_KEY: running.hmacKey})
+    expect(await sourcedBy('fish', await envOutput(home, ['--shell', 'fish']))).toMatchObject({ACME_HMAC_KEY: running.hmacKey})
     expect(await running.stop('SIGTERM')).toBe(0)
 
     const stopped = await acmeOf()

@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {startDevServer, type DevServer} from './dev-server.js'
 import {BIN} from './env.js'
 
@@ -33,7 +34,8 @@ export async function serveEndpoint(home: string, options: {args?: string[]; rea
     get directoryUrl() { return json().directoryUrl },
     get rootFile() { return json().rootFile },
     get kid() { return json().env.ACME_KID },
-    get hmacKey() { return json().env.ACME_HMAC_KEY },
+    // the key is never printed (not even with --json): read from the 0600 file serve names
+    get hmacKey() { return JSON.parse(readFileSync(json().eabFile, 'utf8')).hmacKey },
     stdout: server.stdout,
     stderr: server.stderr,
     stop: server.stop,
