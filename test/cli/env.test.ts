@@ -90,7 +90,7 @@ describe.skipIf(!hasTools('localcert env through the CLI', 'bash', 'fish', 'curl
     // the HMAC key is a secret: --json names the 0600 file that holds it, never the key
     expect(whileRunning.acme).toEqual({ACME_DIRECTORY_URL: running.directoryUrl, ACME_KID: running.kid})
     expect(whileRunning.fromFiles).toEqual({ACME_HMAC_KEY: path.join(home, 'acme', 'eab-hmac.key')})
-    expect(readFileSync(whileRunning.fromFiles.ACME_HMAC_KEY, 'utf8')).toBe(running.hmacKey)
+    expect(readFileSync(whileRunning.fromFiles.ACME_HMAC_KEY!, 'utf8')).toBe(running.hmacKey)
     expect(whileRunning.variables.LEGO_CA_CERTIFICATES).toBe(path.join(home, 'trust', 'roots.pem'))
     // one definition for both commands: serve's --json env is what env prints
     expect(JSON.parse(running.stdout()).env).toEqual(whileRunning.variables)
