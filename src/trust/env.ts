@@ -4,6 +4,7 @@ import {createContext} from './context.js'
 import {loadTrustRoot} from './root.js'
 import {rebuildRuntimeFiles, RuntimeBundleTarget} from './stores/runtimes.js'
 import {nodeHints, runtimePaths, runtimeVariables} from './shell-env.js'
+import {auditTrustChange} from './trust-audit.js'
 import type {UserCaSource} from './user-cas.js'
 
 export interface RuntimeEnvironment {
@@ -34,7 +35,10 @@ export async function runtimeEnvironment(localcertHome: string, options: {platfo
   let haveRoots = listed.length > 0
   try {
     const root = await loadTrustRoot({home: localcertHome})
-    if (!listed.some((cert) => cert.fingerprint === root.fingerprint)) await bundle.install(root)
+    if (!listed.some((cert) => cert.fingerprint === root.fingerprint)) {
+      await bundle.install(root)
+      await auditTrustChange(localcertHome, 'trust-installed', root, [{store: bundle.store, location: bundle.location, status: 'installed'}])
+    }
     haveRoots = true
   } catch (error) {
     if ((error as LocalcertError).code !== 'CA_NOT_FOUND') throw error
