@@ -1,5 +1,4 @@
 import {readFileSync} from 'node:fs'
-import path from 'node:path'
 import acme from 'acme-client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {AcmeServer} from '../../src/acme/server.js'
@@ -16,13 +15,13 @@ describe('the ACME endpoint (localcert serve): EAB cannot be skipped, and a boun
   let home: string
 
   beforeAll(async () => {
-    home = path.join(tempDir('localcert-acme-boundaries-'), 'state')
+    home = tempDir('localcert-acme-boundaries-')
     endpoint = await serveEndpoint(home)
     // what RawClient needs of a server: where it is, the root it is served under, the EAB credentials
     server = {url: endpoint.directoryUrl, rootPem: readFileSync(endpoint.rootFile, 'utf8'), eab: {kid: endpoint.kid, hmacKey: endpoint.hmacKey}} as unknown as AcmeServer
   })
   afterAll(async () => {
-    expect(await endpoint?.stop()).toBe(0)
+    if (endpoint) expect(await endpoint.stop()).toBe(0)
   })
 
   const problem = (response: HttpResult) => ({status: response.status, type: response.json?.type})
