@@ -134,7 +134,9 @@ describe.skipIf(!onLinux('localcert uninstall: which stores'))('localcert uninst
 
     const result = await machine.run('uninstall', '--yes', '--keep-ca', '--stores', 'runtimes')
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).toContain(`Kept ${machine.home} (--keep-ca): ca, state.lock, trust.`)
+    expect(result.stdout).toContain(`Kept ${machine.home} (--keep-ca): audit.jsonl, audit.jsonl.head, ca, state.lock, trust.`)
+    // the audit log stays with the CA, and says the trust was removed
+    expect(readFileSync(path.join(machine.home, 'audit.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line).event).slice(-2)).toEqual(['trust-installed', 'trust-removed'])
     expect(existsSync(path.join(machine.home, 'trust', 'roots.pem'))).toBe(false)
     expect(readFileSync(bashrc, 'utf8')).not.toContain('# added by localcert')
     expect(readFileSync(path.join(machine.home, 'ca', 'root.pem'), 'utf8')).toBe(rootBefore)
