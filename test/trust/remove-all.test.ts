@@ -12,7 +12,7 @@ describe('uninstall in a LOCALCERT_HOME that is not only ours', () => {
     await issueCertificate(['app.localhost'], {home})
     await httpsOptions(['app.localhost'], {home})
     writeFileSync(path.join(home, 'notes.txt'), 'mine\n')
-    expect(readdirSync(home).sort()).toEqual(['ca', 'dev', 'issued.jsonl', 'notes.txt', 'state.lock'])
+    expect(readdirSync(home).sort()).toEqual(['audit.jsonl', 'audit.jsonl.head', 'ca', 'dev', 'issued.jsonl', 'notes.txt', 'state.lock'])
     const {root} = await inspectHome(home)
     const result = await removeEverything(home, root, {localcertHome: home, stores: ['runtimes'], dedicatedHome: false, force: false})
     expect(result.leftInPlace).toEqual(['notes.txt'])
