@@ -123,7 +123,7 @@ async function writeBatch(file: string, batch: Pending[]): Promise<void> {
     throw writeError(file, error)
   })
   try {
-    const last = await lastLine(handle)
+    const last = await lastLine(handle, file)
     let seq = last.seq
     let prev = last.hash
     let text = ''
@@ -144,38 +144,38 @@ async function writeBatch(file: string, batch: Pending[]): Promise<void> {
 }
 
 /** The seq and hash of the file's last complete line (0 and GENESIS when empty); a torn tail is cut off first. */
-async function lastLine(handle: import('node:fs/promises').FileHandle): Promise<AuditHead> {
-  const {size} = await handle.stat()
-  if (size === 0) return {seq: 0, hash: GENESIS}
-  // read backwards until the chunk holds a whole line (lines are short; a line with many names may need more)
-  for (let chunk = 4096; ; chunk *= 4) {
+async function lastLine(handle: import('node:fs/promises').FileHandle, file: string): Promise<AuditHead> {
+  let {size} = await handle.stat()
+  // read backwards (in bytes: a chunk may start inside a character) until the chunk holds the whole last line
+  for (let chunk = 4096; size > 0; chunk *= 4) {
     const start = Math.max(0, size - chunk)
     const buffer = Buffer.alloc(size - start)
     await handle.read(buffer, 0, buffer.length, start)
-    let text = buffer.toString('utf8')
-    let end = size
-    if (!text.endsWith('\n')) {
-      const cut = text.lastIndexOf('\n')
+    if (buffer[buffer.length - 1] !== NEWLINE) {
+      const cut = buffer.lastIndexOf(NEWLINE)
       if (cut < 0 && start > 0) continue
       // a writer killed mid-line: its line was never complete (nor in the head), so it goes
-      end = start + Buffer.byteLength(text.slice(0, cut + 1))
-      await handle.truncate(end)
-      text = text.slice(0, cut + 1)
-      if (end === 0) return {seq: 0, hash: GENESIS}
+      size = start + cut + 1
+      await handle.truncate(size)
+      chunk /= 4
+      continue
     }
-    const body = text.slice(0, -1)
-    const from = body.lastIndexOf('\n')
+    const from = buffer.lastIndexOf(NEWLINE, buffer.length - 2)
     if (from < 0 && start > 0) continue
-    const raw = body.slice(from + 1)
+    const raw = buffer.subarray(from + 1, buffer.length - 1).toString('utf8')
     try {
       const parsed = JSON.parse(raw) as AuditLine
       if (Number.isInteger(parsed.seq) && typeof parsed.hash === 'string') return {seq: parsed.seq, hash: parsed.hash}
     } catch {
-      // a damaged last line: chain to its bytes, `log --verify` reports it
+      // a damaged last line: chain to its bytes after the head's seq; `log --verify` reports the damage
     }
-    return {seq: (body.match(/\n/g)?.length ?? 0) + 1, hash: sha256Hex(raw)}
+    const head = await readJson<AuditHead>(headFile(file)).catch(() => undefined)
+    return {seq: head?.seq ?? 0, hash: sha256Hex(raw)}
   }
+  return {seq: 0, hash: GENESIS}
 }
+
+const NEWLINE = 0x0a
 
 /**
  * Every complete line of the log, oldest first (a torn last line is left out; unparsable lines too).

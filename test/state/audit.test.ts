@@ -103,6 +103,17 @@ describe('the audit log', () => {
     expect(await verifyAudit(file)).toEqual({ok: true, lines: 3})
   })
 
+  it('chains after lines longer than one read (many names, characters of several bytes), torn or not', async () => {
+    const file = path.join(tempDir('localcert-audit-'), 'audit.jsonl')
+    const names = Array.from({length: 400}, (_, index) => `bücher-${index}.localhost`)
+    await appendAudit(file, {event: 'issued', via: 'api', names})
+    await appendAudit(file, {event: 'issued', via: 'api', names: names.slice(100)})
+    appendFileSync(file, JSON.stringify({seq: 3, names}).slice(0, 9000))
+    await appendAudit(file, issued('short.localhost'))
+    expect((await readAudit(file)).map((line) => line.names!.length)).toEqual([400, 300, 1])
+    expect(await verifyAudit(file)).toEqual({ok: true, lines: 3})
+  })
+
   it('batches the appends of one process: 200 at once all land, in one chain', async () => {
     const file = path.join(tempDir('localcert-audit-'), 'audit.jsonl')
     await Promise.all(Array.from({length: 200}, (_, index) => appendAudit(file, issued(`b${index}.localhost`))))
