@@ -1,14 +1,18 @@
 // The audit log's cost on the issuance hot path: one append awaited at a time (the CLI, a dev server), appends
 // arriving together (the ACME server under load, batched under one lock), and whole issuances with the log.
-// Run after `npm run build`: node scripts/bench-audit.mjs
+// Run: node scripts/bench-audit.mjs (it bundles the sources it measures with esbuild first)
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
-import {appendAudit} from '../dist/state/audit.js'
-import {issueCertificate} from '../dist/ca/issue.js'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {build} from 'esbuild'
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dir = mkdtempSync(path.join(tmpdir(), 'localcert-bench-audit-'))
+const entry = path.join(root, 'scripts', '.bench-audit-entry.mjs')
+await build({stdin: {contents: `export {appendAudit} from './src/state/audit.ts'; export {issueCertificate} from './src/ca/issue.ts'`, loader: 'ts', resolveDir: root}, outfile: entry, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'error'})
+const {appendAudit, issueCertificate} = await import(pathToFileURL(entry).href)
 const record = (index) => ({event: 'issued', via: 'acme', names: [`app${index}.localhost`], serial: index.toString(16).padStart(32, '0'), account: 'https://localhost:8555/acme/acct/abc', root: 'a'.repeat(64), intermediate: 'b'.repeat(64)})
 const ms = (start, count) => ((performance.now() - start) / count).toFixed(3)
 
@@ -36,4 +40,5 @@ try {
   console.log(`200 issuances at once: ${ms(start, 200)} ms per issuance`)
 } finally {
   rmSync(dir, {recursive: true, force: true})
+  rmSync(entry, {force: true})
 }
