@@ -103,8 +103,8 @@ ${lc('doctor', '--json', '--stores', 'runtimes')} > ${q(path.join(dir, 'a-doctor
     const result = await inSession(store, home, `${q(NODE)} --input-type=module -e ${q(`const api = await import(${JSON.stringify(api)}); const o = await api.httpsOptions(['dev.localhost']); console.log('httpsOptions', /BEGIN CERTIFICATE/.test(o.cert), /PRIVATE KEY/.test(o.key))`)} || exit 1
 ${lc('serve', '--port', '0', '--json')} > ${q(served)} 2>&1 &
 pid=$!
-for i in $(seq 1 200); do grep -q directoryUrl ${q(served)} 2>/dev/null && break; sleep 0.05; done
-url=$(${q(NODE)} -e "console.log(JSON.parse(require('fs').readFileSync(${JSON.stringify(served)}, 'utf8')).directoryUrl)")
+for i in $(seq 1 400); do tail -n 1 ${q(served)} 2>/dev/null | grep -q '^}' && break; sleep 0.05; done
+url=$(sed -n 's/.*"directoryUrl": "\\(.*\\)",/\\1/p' ${q(served)})
 curl -sS --noproxy '*' --cacert "$LOCALCERT_HOME/ca/root.pem" "$url" | grep -c newOrder
 kill $pid; wait $pid; true`)
     expect(result.stdout, result.stderr + readFileSync(served, 'utf8')).toContain('httpsOptions true true')
