@@ -99,8 +99,10 @@ ${lc('doctor', '--json', '--stores', 'runtimes')} > ${q(path.join(dir, 'a-doctor
 
   it('unlocks without a prompt in httpsOptions and in the ACME server (`localcert serve`)', async () => {
     const api = path.join(ROOT, 'dist', 'index.js')
+    const cjs = path.join(ROOT, 'dist', 'cjs', 'index.js')
     const served = path.join(dir, 'a-serve.json')
     const result = await inSession(store, home, `${q(NODE)} --input-type=module -e ${q(`const api = await import(${JSON.stringify(api)}); const o = await api.httpsOptions(['dev.localhost']); console.log('httpsOptions', /BEGIN CERTIFICATE/.test(o.cert), /PRIVATE KEY/.test(o.key))`)} || exit 1
+${q(NODE)} -e ${q(`require(${JSON.stringify(cjs)}).httpsOptions(['cjs.localhost']).then((o) => console.log('require', /BEGIN CERTIFICATE/.test(o.cert)))`)} || exit 1
 ${lc('serve', '--port', '0', '--json')} > ${q(served)} 2>&1 &
 pid=$!
 for i in $(seq 1 400); do tail -n 1 ${q(served)} 2>/dev/null | grep -q '^}' && break; sleep 0.05; done
@@ -108,6 +110,7 @@ url=$(sed -n 's/.*"directoryUrl": "\\(.*\\)",/\\1/p' ${q(served)})
 curl -sS --noproxy '*' --cacert "$LOCALCERT_HOME/ca/root.pem" "$url" | grep -c newOrder
 kill $pid; wait $pid; true`)
     expect(result.stdout, result.stderr + readFileSync(served, 'utf8')).toContain('httpsOptions true true')
+    expect(result.stdout).toContain('require true')
     expect(result.stdout).toMatch(/\n1\n/)
   })
 
