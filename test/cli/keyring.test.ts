@@ -131,6 +131,20 @@ kill $pid; wait $pid; true`)
     expect(existsSync(out)).toBe(false)
   })
 
+  it('rotate --root stages and switches to a root sealed with the same secret; rotate renews the intermediate sealed', async () => {
+    const rotating = path.join(dir, 'home-rotate')
+    const account = (await inSession(store, rotating, lc('setup', '--no-trust'))).code === 0 && accountOf(rotating)
+    const out = path.join(dir, 'rotated.pem')
+    const result = await inSession(store, rotating, `${lc('rotate', '--root', '--yes')} || exit 1
+${lc('rotate')} || exit 2
+${lc('cert', 'app.localhost', '--cert-file', out)} || exit 3
+openssl verify -CAfile "$LOCALCERT_HOME/ca/root.pem" -untrusted ${q(out)} ${q(out)}`, {HOME: path.join(dir, 'rotate-user')})
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    expect(result.stdout).toContain(': OK')
+    expect(accountOf(rotating)).toBe(account)
+    expect(plaintextKeys(rotating)).toEqual([])
+  })
+
   it('LOCALCERT_KEY_PROTECTION=file keeps a new CA as 0600 files even where a credential store answers', async () => {
     const plain = path.join(dir, 'home-forced-file')
     const result = await inSession(store, plain, lc('setup', '--no-trust'), {LOCALCERT_KEY_PROTECTION: 'file'})
