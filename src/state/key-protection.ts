@@ -69,7 +69,10 @@ export async function chooseProtection(env: NodeJS.ProcessEnv = process.env): Pr
     const secret = randomBytes(32).toString('base64url')
     await writeCredential(account, secret)
     // read back: a store that accepts a write it cannot return would lock the CA for good
-    if ((await readCredential(account)) !== secret) throw new CredentialStoreError('failed', 'the credential store did not return what was written')
+    if ((await readCredential(account)) !== secret) {
+      await deleteCredential(account).catch(() => undefined)
+      throw new CredentialStoreError('failed', 'the credential store did not return what was written')
+    }
     secrets.set(account, secret)
     return {mode: 'keyring', account, storeId: id, owner: owner()}
   } catch (error) {

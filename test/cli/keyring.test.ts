@@ -199,7 +199,7 @@ secret-tool search service localcert username ${account} 2>&1 | grep -c attribut
     expect(made.stdout.replace(/\s+/g, ' ')).toContain('key protection: file — no credential store (no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set)')
     const status = await cli(['status'], {home, env})
     expect(status.stdout).toContain('key protection: file — no credential store')
-    expect(status.stdout).toContain('root key:    plaintext PEM (0600)')
+    expect(status.stdout).toContain('  root:        plaintext PEM (0600)')
     const doctor = JSON.parse((await cli(['doctor', '--json', '--stores', 'runtimes'], {home, env})).stdout)
     expect(doctor.checks.find((check: {id: string}) => check.id === 'keys.protection')).toMatchObject({status: 'warn', found: expect.stringContaining('key protection: file — no credential store')})
     const fingerprint = JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).root.fingerprint
