@@ -5,7 +5,10 @@
 export const KEYRING_SERVICE = 'localcert'
 /** On Linux, Secret Service only: the kernel keyutils store forgets everything at logout (and keyring-rs falls back to it). */
 export const ENTRY_OPTIONS = {linux: {store: 'secret-service' as const}}
-/** How long one call may take: a locked store may show an unlock dialog, which a person needs time to answer. */
+/**
+ * How long one call may take: a locked store may show an unlock dialog, which a person needs time to answer. A store
+ * that hangs fails sooner on Linux: the D-Bus layer gives up after ~2 s (measured with a stopped gnome-keyring).
+ */
 export const KEYRING_TIMEOUT_MS = 20_000
 
 /** The part of @napi-rs/keyring we use (its AsyncEntry, so a store that never answers cannot freeze the process). */
@@ -58,6 +61,7 @@ export function classifyStoreError(error: unknown): CredentialStoreError {
   const message = String((error as Error)?.message ?? error).split('\n')[0]!
   if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') return new CredentialStoreError('unavailable', `no answer within ${KEYRING_TIMEOUT_MS / 1000} s`, {cause: error})
   if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/.test(message)) return new CredentialStoreError('unavailable', 'no D-Bus session: DBUS_SESSION_BUS_ADDRESS is not set', {cause: error})
+  if (/did not receive a reply/i.test(message)) return new CredentialStoreError('unavailable', 'the credential store did not answer (D-Bus reply timeout, ~2 s)', {cause: error})
   if (/prompt was dismissed|is locked|locked collection|user canceled|interaction is not allowed/i.test(message)) return new CredentialStoreError('locked', message, {cause: error})
   if (/dbus|d-bus|no result found|platform storage|service unknown|not provided by any \.service|no such (object|interface)|object does not exist|not available/i.test(message)) return new CredentialStoreError('unavailable', message, {cause: error})
   return new CredentialStoreError('failed', message, {cause: error})
