@@ -8,7 +8,7 @@ import {hasTools, onLinux} from '../support/tools.js'
 // (dbus-run-session), the built CLI, secret-tool and openssl. Each "credential store" is a directory of its own
 // (the daemon's XDG_DATA_HOME), so a second directory is a fresh store, as on another machine or account.
 
-const run = onLinux('Secret Service key protection') && hasTools('Secret Service key protection', 'dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'openssl')
+const run = onLinux('Secret Service key protection') && hasTools('Secret Service key protection', 'dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'openssl', 'pgrep', 'curl')
 const dir = tempDir('localcert-keyring-')
 const NODE = process.execPath
 const q = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
@@ -146,6 +146,20 @@ openssl verify -CAfile "$LOCALCERT_HOME/ca/root.pem" -untrusted ${q(out)} ${q(ou
     expect(result.stdout).toContain(': OK')
     expect(accountOf(rotating)).toBe(account)
     expect(plaintextKeys(rotating)).toEqual([])
+  })
+
+  it('a credential store that hangs (gnome-keyring stopped): setup falls back to file mode, and a sealed CA refuses to sign, within seconds', async () => {
+    const hung = path.join(dir, 'home-hung')
+    const out = path.join(dir, 'hung.pem')
+    const result = await inSession(store, hung, `kill -STOP $(pgrep -x gnome-keyring-d)
+${lc('setup', '--no-trust')}; echo "setup exit $?"
+LOCALCERT_HOME=${q(home)} ${lc('cert', 'app.localhost', '--cert-file', out)}; echo "cert exit $?"
+kill -CONT $(pgrep -x gnome-keyring-d)`)
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('key protection: file — no credential store (the credential store did not answer')
+    expect(result.stdout).toContain('setup exit 0')
+    expect(result.stdout).toMatch(/cert exit [1-9]/)
+    expect(result.stderr).toContain('which does not answer here')
+    expect(existsSync(out)).toBe(false)
   })
 
   it('LOCALCERT_KEY_PROTECTION=file keeps a new CA as 0600 files even where a credential store answers', async () => {
