@@ -1,4 +1,4 @@
-import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {BIN, ROOT, cli, sh, tempDir, type CliResult} from '../support/env.js'
@@ -229,9 +229,14 @@ ${lc('cert', 'app.localhost', '--cert-file', path.join(dir, 'migrated.pem'))}`)
     expect(JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).root.fingerprint).toBe(fingerprint)
   })
 
-  it('a setup killed in the middle of the upgrade leaves a CA that opens, and the next setup finishes the upgrade', async () => {
+  it('a CA from before key protection: a setup killed in the middle of its upgrade leaves a CA that opens, and the next setup finishes the upgrade', async () => {
     const home = path.join(dir, 'home-killed')
     expect((await cli(['setup', '--no-trust'], {home, env: {...NO_BUS, LOCALCERT_HOME: home}})).code).toBe(0)
+    // as a CA made before key protection: no protection in ca.json
+    const metaFile = path.join(home, 'ca', 'ca.json')
+    const {protection: _none, ...before} = JSON.parse(readFileSync(metaFile, 'utf8'))
+    writeFileSync(metaFile, JSON.stringify(before, null, 2) + '\n', {mode: 0o600})
+    expect((await cli(['status'], {home, env: {...NO_BUS, LOCALCERT_HOME: home}})).stdout).toContain('this CA was made before key protection')
     const store = newStore('killed')
     const result = await inSession(store, home, `LOCALCERT_PROTECT_PAUSE=60000 ${lc('setup', '--no-trust')} > /dev/null 2>&1 &
 pid=$!
