@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 let failed = false
-for (const script of ['bench-cert.mjs', 'bench-setup.mjs', 'bench-devserver.mjs', 'bench-acme.mjs', 'bench-package.mjs']) {
+for (const script of ['bench-cert.mjs', 'bench-setup.mjs', 'bench-devserver.mjs', 'bench-keys.mjs', 'bench-acme.mjs', 'bench-package.mjs']) {
   const result = spawnSync(process.execPath, [path.join(here, script)], {stdio: 'inherit'})
   if (result.status !== 0) failed = true
 }

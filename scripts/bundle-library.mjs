@@ -52,7 +52,10 @@ await build({
   // asn1 only for CSRs and CA work), and a dev server's own vite stays the one the plugin talks to
   external: ['vite', ...Object.keys(pkg.dependencies).filter((name) => !ESM_ONLY.includes(name))],
   logLevel: 'warning',
-  // an import.meta in library code would be {} here: fail the build instead of shipping a broken require()
+  // an import.meta in library code would be {} here: fail the build instead of shipping a broken require(); the one
+  // use, import.meta.url as the base of createRequire (loading @napi-rs/keyring), is this bundle's own file URL
+  define: {'import.meta.url': '__lcImportMetaUrl'},
+  banner: {js: "const __lcImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
   logOverride: {'empty-import-meta': 'error'},
   // import() of the external dependencies becomes require(): loaders with a module system of their own (jest) refuse import()
   supported: {'dynamic-import': false},

@@ -1,7 +1,7 @@
 // Bundles each command (src/commands/**.ts) into dist/oclif/commands/, one file with its dependencies, so
 // `localcert cert` loads one pre-resolved module instead of ~150 small ESM files (@peculiar/x509, asn1 schemas, tsyringe…): measured
 // here, the unbundled import chain costs ~250 ms, the bundle ~35 ms. @oclif/core stays external (oclif's own
-// runtime must share it). Code behind dynamic imports is split into dist/oclif/chunks/ and loaded only when used. The library is bundled by scripts/bundle-library.mjs.
+// runtime must share it), and so does @napi-rs/keyring (native). Code behind dynamic imports is split into dist/oclif/chunks/ and loaded only when used. The library is bundled by scripts/bundle-library.mjs.
 import {build} from 'esbuild'
 import {readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
@@ -37,7 +37,8 @@ await build({
   mainFields: ['module', 'main'],
   format: 'esm',
   target: 'node20',
-  external: ['@oclif/core'],
+  // @napi-rs/keyring loads a native .node file of its platform package: it stays in node_modules (loaded only to unlock a key)
+  external: ['@oclif/core', '@napi-rs/keyring'],
   // bundled CommonJS dependencies call require(); give ESM output a real one
   banner: {js: "import {createRequire as __lcRequire} from 'node:module';import {fileURLToPath as __lcPath} from 'node:url';import {dirname as __lcDirname} from 'node:path';const require=__lcRequire(import.meta.url);const __filename=__lcPath(import.meta.url);const __dirname=__lcDirname(__filename);"},
   logLevel: 'warning',

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'CA_NOT_FOUND'
   | 'CA_CORRUPT'
+  | 'CA_KEY_LOCKED'
   | 'HOME_UNUSABLE'
   | 'LOCK_TIMEOUT'
   | 'WRITE_FAILED'

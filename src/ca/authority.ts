@@ -6,13 +6,14 @@ import {caPaths, type CaPaths} from '../state/paths.js'
 import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {appendAudit} from '../state/audit.js'
-import {exportPrivateKeyPem, importPrivateKeyPem, readPrivateKeyPem, type KeyType} from './keys.js'
+import {chooseProtection, openKeyPem, sealKeyPem} from '../state/key-protection.js'
+import {exportPrivateKeyPem, importPrivateKey, type KeyType} from './keys.js'
 import {defaultPolicy, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
 import {pemBlocks, pemToDer} from '../lib/pem.js'
 import {loadX509} from './x509.js'
 import {renewalDue} from './lifetime.js'
-import {createIntermediate, generateCa, intermediateSummary, placeGeneratedCa, removeStaleTemps, type CaMeta} from './generate.js'
+import {createIntermediate, generateCa, intermediateSummary, placeGeneratedCa, removeStaleTemps, sealGeneratedCa, type CaMeta} from './generate.js'
 
 export type {CaMeta, CertSummary, GeneratedCa} from './generate.js'
 
@@ -38,7 +39,7 @@ const CA_TEMP_PREFIX = '.ca-staging-'
 
 async function buildCa(paths: CaPaths, options: CreateOptions): Promise<void> {
   const generated = await generateCa(options.keyType ?? 'ecdsa', defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
-  await placeGeneratedCa(paths.ca, CA_TEMP_PREFIX, generated)
+  await placeGeneratedCa(paths.ca, CA_TEMP_PREFIX, await sealGeneratedCa(generated, await chooseProtection()))
 }
 
 export async function readMeta(paths: CaPaths): Promise<CaMeta | undefined> {
@@ -85,7 +86,7 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
-    const intermediateKeyObject = readPrivateKeyPem(keyPem)
+    const intermediateKeyObject = await openKeyPem(meta.protection, keyPem, paths.intermediateKey(meta.intermediate.id))
     if (!meta.intermediate.subjectDer || !meta.intermediate.keyId) {
       // ca.json written before these fields existed: derive them from the certificate
       const x509 = await loadX509()
@@ -110,11 +111,11 @@ export function intermediateNeedsRenewal(meta: CaMeta, now = Date.now(), until?:
 async function renewIntermediate(paths: CaPaths, meta: CaMeta): Promise<void> {
   const x509 = await loadX509()
   const root = new x509.X509Certificate(await rootPemOf(paths, meta))
-  const {key: rootKey, object} = await importPrivateKeyPem(await readFile(paths.rootKey, 'utf8'))
+  const {key: rootKey, object} = await importPrivateKey(await openKeyPem(meta.protection, await readFile(paths.rootKey, 'utf8'), paths.rootKey))
   // a `rotate --root` killed between its writes may leave the next root's key beside this root: never sign with it
   if (!createPublicKey(object).export({type: 'spki', format: 'der'}).equals(Buffer.from(root.publicKey.rawData))) throw new LocalcertError('CA_CORRUPT', `${paths.rootKey} is not the key of the root ${paths.meta} names`, INTERRUPTED_ROTATION_HINT)
   const inter = await createIntermediate(root, rootKey, await root.publicKey.export(), meta.keyType, meta.policy)
-  await writeFileSafely(paths.intermediateKey(inter.id), await exportPrivateKeyPem(inter.keys.privateKey))
+  await writeFileSafely(paths.intermediateKey(inter.id), await sealKeyPem(meta.protection, await exportPrivateKeyPem(inter.keys.privateKey)))
   await writeFileSafely(paths.intermediateCert(inter.id), inter.cert.toString('pem') + '\n', 0o644)
   const next: CaMeta = {
     ...meta,

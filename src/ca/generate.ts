@@ -2,6 +2,7 @@ import {mkdtemp, readdir, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {caPaths, userAtHost} from '../state/paths.js'
 import {randomId, writeFileSafely} from '../state/files.js'
+import {sealKeyPem, type KeyProtection} from '../state/key-protection.js'
 import {exportPrivateKeyPem, generateKeyPair, type KeyPair, type KeyType} from './keys.js'
 import {nameConstraintsDer, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
@@ -37,6 +38,8 @@ export interface CaMeta {
   previousRoots?: string[]
   /** The previous root while `rotate --root` has not yet removed it from every store (a rerun finishes that). */
   retiring?: string
+  /** How the key files are protected (state/key-protection); absent: a CA from before, plaintext 0600 files. */
+  protection?: KeyProtection
 }
 
 async function summarise(cert: import('@peculiar/x509').X509Certificate): Promise<CertSummary> {
@@ -132,6 +135,20 @@ export async function generateCa(keyType: KeyType, policy: NamePolicy): Promise<
     intermediatePem: inter.cert.toString('pem') + '\n',
     intermediateKeyPem: await exportPrivateKeyPem(inter.keys.privateKey),
     meta,
+  }
+}
+
+/**
+ * The generated CA as it goes to disk: its keys sealed with `protection` (the same secret for a staged root), and
+ * ca.json saying so.
+ * @example await placeGeneratedCa(dir, prefix, await sealGeneratedCa(await generateCa(type, policy), protection))
+ */
+export async function sealGeneratedCa(generated: GeneratedCa, protection: KeyProtection | undefined): Promise<GeneratedCa> {
+  return {
+    ...generated,
+    rootKeyPem: await sealKeyPem(protection, generated.rootKeyPem),
+    intermediateKeyPem: await sealKeyPem(protection, generated.intermediateKeyPem),
+    meta: protection ? {...generated.meta, protection} : generated.meta,
   }
 }
 

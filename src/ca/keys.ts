@@ -63,7 +63,11 @@ export function readPrivateKeyPem(pem: string): KeyObject {
 
 /** A CA key file as WebCrypto key too, for @peculiar/x509 (signing intermediates). */
 export async function importPrivateKeyPem(pem: string): Promise<{key: CryptoKey; type: KeyType; object: KeyObject}> {
-  const object = readPrivateKeyPem(pem)
+  return importPrivateKey(readPrivateKeyPem(pem))
+}
+
+/** An opened CA key (see state/key-protection's openKeyPem) as WebCrypto key too, for @peculiar/x509. */
+export async function importPrivateKey(object: KeyObject): Promise<{key: CryptoKey; type: KeyType; object: KeyObject}> {
   const der = object.export({type: 'pkcs8', format: 'der'})
   if (object.asymmetricKeyType === 'ec') {
     return {key: await crypto.subtle.importKey('pkcs8', der, ECDSA, true, ['sign']), type: 'ecdsa', object}

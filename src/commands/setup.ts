@@ -60,6 +60,10 @@ export default class Setup extends BaseCommand {
       if (ca.created && !flags['name-constraints']) {
         progress.line('Warning: this CA has no name constraints; anyone who obtains its key can impersonate any website to this machine.')
       }
+      const {upgradeKeyProtection} = await import('../ca/protect.js')
+      const {describeProtection} = await import('../state/key-protection.js')
+      const keys = await upgradeKeyProtection(home)
+      if (keys.upgraded) progress.succeed(`${'keys'.padEnd(9)}upgraded: the CA keys are now encrypted, their secret in the credential store`)
       const trust = setupTrust
         ? await setupTrust.installEverywhere(ca, trustOptions, ca.created ? undefined : plan, {
             onStart: (place) => progress.start(steps.startText(place)),
@@ -67,7 +71,8 @@ export default class Setup extends BaseCommand {
             stopped: () => interrupted,
           })
         : undefined
-      const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, trust}
+      const keyProtection = {...keys.protection, upgraded: keys.upgraded, keys: keys.keys}
+      const summary = {home, created: ca.created, root: ca.meta.root, intermediate: ca.meta.intermediate, keyType: ca.meta.keyType, policy: ca.meta.policy, keyProtection, trust}
       const changed = ca.created || !trust || trust.some((row) => row.status !== 'already-present' && row.status !== 'skipped' && row.status !== 'not-found')
       this.output(summary, () => {
         this.log(fit(ca.created ? `Created a new local CA in ${home}` : `The local CA in ${home} is ready`))
@@ -75,6 +80,7 @@ export default class Setup extends BaseCommand {
         this.log(labelled('  fingerprint: ', `SHA256 ${ca.meta.root.fingerprint}`))
         this.log(labelled('  valid until: ', `${formatDate(ca.meta.root.notAfter)} (intermediate until ${formatDate(ca.meta.intermediate.notAfter)}, renewed automatically)`))
         this.log(labelled('  names:       ', describePolicy(ca.meta.policy)))
+        this.log(labelled('  keys:        ', describeProtection(keys.protection)))
         if (!flags.trust) this.log(fit('Trust stores were left alone (--no-trust); run `localcert setup` again without it to trust the CA.'))
         // when every store already trusted the root, the lines above said so: no table to repeat them
         if (trust && changed) this.log(formatReports(trust))

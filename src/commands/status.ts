@@ -21,6 +21,20 @@ export default class Status extends BaseCommand {
       this.output(summary, () => this.log(`No CA yet in ${home}. Run \`localcert setup\` to create one.`))
       return summary
     }
+    const {keyFiles} = await import('../ca/protect.js')
+    const {describeProtection} = await import('../state/key-protection.js')
+    const files = await keyFiles(paths)
+    const stateOf = (file: string) => {
+      const found = files.find((key) => key.file === file)
+      return found ? (found.sealed ? 'encrypted' : 'plaintext') : 'missing'
+    }
+    const keyProtection = {
+      mode: meta.protection?.mode ?? 'file',
+      ...(meta.protection?.account ? {account: meta.protection.account} : {}),
+      ...(meta.protection?.mode !== 'keyring' ? {reason: meta.protection?.reason ?? 'this CA was made before key protection'} : {}),
+      root: stateOf(paths.rootKey),
+      intermediate: stateOf(paths.intermediateKey(meta.intermediate.id)),
+    }
     const issued = await readInventory(paths.inventory)
     const now = Date.now()
     const valid = issued.filter((entry) => Date.parse(entry.notAfter) > now).length
@@ -34,6 +48,7 @@ export default class Status extends BaseCommand {
       intermediate: meta.intermediate,
       intermediateRenewsAfter: renewalAt(meta.intermediate.notBefore, meta.intermediate.notAfter).toISOString(),
       policy: meta.policy,
+      keyProtection,
       issued: {total: issued.length, valid},
     }
     this.output(summary, () => {
@@ -46,6 +61,11 @@ export default class Status extends BaseCommand {
       this.log(`Intermediate:  ${meta.intermediate.subject}`)
       this.log(`  valid:       ${formatDate(meta.intermediate.notBefore)} → ${formatDate(meta.intermediate.notAfter)} (renewed automatically after ${formatDate(summary.intermediateRenewsAfter)})`)
       this.log(`Names allowed: ${describePolicy(meta.policy)}`)
+      this.log(`Keys:          ${describeProtection(meta.protection)}`)
+      const how = (state: string) => (state === 'encrypted' ? 'encrypted (PKCS#8, AES-256-CBC)' : state === 'plaintext' ? 'plaintext PEM (0600)' : 'missing')
+      this.log(`  root:        ${how(keyProtection.root)}`)
+      this.log(`  intermediate: ${how(keyProtection.intermediate)}`)
+      if (keyProtection.mode === 'keyring' && (keyProtection.root === 'plaintext' || keyProtection.intermediate === 'plaintext')) this.log('  an upgrade was interrupted: `localcert setup` seals the plaintext keys')
       this.log(`Issued:        ${issued.length} certificate(s), ${valid} still valid (\`localcert list\` shows them)`)
     })
     return summary

@@ -72,6 +72,10 @@ export default class Uninstall extends BaseCommand {
       else if (planned && !hostsCleaned) this.log(`Kept the localcert block in ${planned.file} (see above): remove it with \`localcert hosts remove ${planned.removed.join(' ')}\`.`)
       else if (hostsProblem) this.log(`Left the hosts file as it is: ${hostsProblem.message}\n  → ${hostsProblem.hint}`)
       for (const file of result.profilesCleaned) this.log(`Removed the localcert line from ${file}.`)
+      const secret = result.keySecret
+      if (secret?.outcome === 'deleted') this.log(`Deleted the CA's secret from the credential store (service localcert, account ${secret.account}).`)
+      else if (secret?.outcome === 'absent') this.log(`The CA's secret (service localcert, account ${secret.account}) was already gone from the credential store.`)
+      else if (secret) this.log(`Could not delete the CA's secret from the credential store (${secret.detail}): delete it with \`${secret.manual}\`.`)
       if (flags['keep-ca']) this.log(`Kept ${home} (--keep-ca): ${result.kept.join(', ') || 'nothing was in it'}. \`localcert trust install\` trusts this CA again; \`localcert uninstall\` deletes it.`)
       else if (result.homeRemoved) this.log(`Deleted ${home}.`)
       else if (result.leftInPlace.length) this.log(`Deleted what localcert created in ${home}; ${leftMessage(result.leftInPlace)}.`)

@@ -1,7 +1,10 @@
-import {readdir, stat} from 'node:fs/promises'
+import {readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {CaMeta} from '../ca/authority.js'
 import {renewalAt} from '../ca/lifetime.js'
+import {keyFiles} from '../ca/protect.js'
+import {isLocalcertError} from '../errors.js'
+import {describeProtection, openKeyPem} from '../state/key-protection.js'
 import {run} from '../lib/exec.js'
 import type {InventoryEntry} from '../state/inventory.js'
 import {caPaths} from '../state/paths.js'
@@ -53,12 +56,32 @@ async function secretFiles(home: string, dir = home, depth = 3): Promise<string[
 const openToOthers = async (file: string) => ((await stat(file).catch(() => undefined))?.mode ?? 0) & 0o077
 
 /**
- * How the keys are protected: today 0600 PEM files (no OS credential store yet, said loudly), and their modes: every
- * key and secret 0600, the state directory and the CA directory 0700.
- * @example const checks = await keyChecks(home)
+ * Whether the CA keys are encrypted and this process can open them: ok when the secret in the credential store opens
+ * every key, warn in file mode (said loudly) or with keys an interrupted upgrade left plaintext, fail when locked.
+ * @example const check = await protectionCheck(home, meta)
  */
-export async function keyChecks(home: string, platform: NodeJS.Platform = process.platform): Promise<Check[]> {
-  const checks = [warn('keys.protection', 'key protection: file — no credential store: the CA keys are unencrypted PEM files, safe only while their modes are 0600', undefined)]
+export async function protectionCheck(home: string, meta: CaMeta): Promise<Check> {
+  const line = describeProtection(meta.protection)
+  if (meta.protection?.mode !== 'keyring') return warn('keys.protection', `${line}, safe only while their modes are 0600`)
+  const keys = await keyFiles(caPaths(home))
+  try {
+    for (const key of keys) await openKeyPem(meta.protection, await readFile(key.file, 'utf8'), key.file)
+  } catch (error) {
+    if (!isLocalcertError(error)) throw error
+    return fail('keys.protection', error.message, error.hint)
+  }
+  const plain = keys.filter((key) => !key.sealed)
+  if (plain.length) return warn('keys.protection', `${line}, but ${plain.length} key file${plain.length === 1 ? ' is' : 's are'} still plaintext (an interrupted upgrade): ${plain.map((key) => key.file).join(', ')}`, 'localcert setup')
+  return ok('keys.protection', `${line}; the secret opens all ${keys.length} key files`)
+}
+
+/**
+ * How the keys are protected (protectionCheck), and their modes: every key and secret 0600, the state directory and
+ * the CA directory 0700.
+ * @example const checks = await keyChecks(home, meta)
+ */
+export async function keyChecks(home: string, meta: CaMeta, platform: NodeJS.Platform = process.platform): Promise<Check[]> {
+  const checks = [await protectionCheck(home, meta)]
   if (platform === 'win32') return checks
   const secrets = await secretFiles(home)
   const loose: string[] = []

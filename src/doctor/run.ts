@@ -45,7 +45,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     guarded('names', async () => nameChecks(await issued)),
     guarded('acme', () => endpointChecks(home, root)),
     Promise.resolve(lifetimeChecks(meta)),
-    guarded('keys', () => keyChecks(home)),
+    guarded('keys', () => keyChecks(home, meta)),
     guarded('clock', async () => clockChecks(await issued, meta)),
   ])
   return report(groups.flat())

@@ -1,6 +1,9 @@
 import {readdir, rm, rmdir} from 'node:fs/promises'
 import path from 'node:path'
+import {readMeta} from '../ca/authority.js'
 import {readEndpoint, type EndpointInfo} from '../state/discovery.js'
+import {forgetSecret, manualDeletion} from '../state/key-protection.js'
+import {caPaths} from '../state/paths.js'
 import {LocalcertError} from '../errors.js'
 import {createContext} from './context.js'
 import {uninstallRoot, type StoreReport, type TrustRunOptions} from './everywhere.js'
@@ -30,6 +33,8 @@ export interface UninstallResult {
   leftInPlace: string[]
   /** With keepCa: what stays in the home (the CA, its keys, the inventory…). */
   kept: string[]
+  /** The CA's secret in the credential store (keyring protection only): deleted with the CA, or how to delete it by hand. */
+  keySecret?: {account: string; outcome: 'deleted' | 'absent' | 'failed'; detail?: string; manual?: string}
 }
 
 export interface RemoveEverythingOptions extends TrustRunOptions {
@@ -78,8 +83,18 @@ export async function removeEverything(home: string, root: TrustRoot | undefined
   const failed = stores.filter((row) => row.status === 'failed')
   if (options.keepCa) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: [], kept: (await readdir(home).catch(() => [] as string[])).sort()}
   if (failed.length > 0 && !options.force) return {stores, profilesCleaned, homeRemoved: false, leftInPlace: [], kept: []}
+  const keySecret = await forgetCaSecret(home)
   const leftInPlace = await deleteHome(home, options.dedicatedHome)
-  return {stores, profilesCleaned, homeRemoved: leftInPlace.length === 0, leftInPlace, kept: []}
+  return {stores, profilesCleaned, homeRemoved: leftInPlace.length === 0, leftInPlace, kept: [], ...(keySecret ? {keySecret} : {})}
+}
+
+/** Deletes the CA's secret from the credential store (needs no key: the account is in ca.json), before its files go. */
+async function forgetCaSecret(home: string): Promise<UninstallResult['keySecret']> {
+  const protection = (await readMeta(caPaths(home)).catch(() => undefined))?.protection
+  if (protection?.mode !== 'keyring' || !protection.account) return undefined
+  const {outcome, detail} = await forgetSecret(protection)
+  if (outcome === 'none') return undefined
+  return {account: protection.account, outcome, ...(detail ? {detail, manual: manualDeletion(protection.account)} : {})}
 }
 
 /** Whether a run with these options touches the runtimes store (bundle files and shell profiles). */

@@ -15,6 +15,8 @@ export default function setup() {
   // like /tmp itself: tests that run tools as another user (nobody) must reach their directories
   chmodSync(runDir, 0o1777)
   process.env.TMPDIR = runDir
+  // the suite's many throw-away CAs stay out of the developer's own keychain; test/cli/keyring.test.ts clears this
+  process.env.LOCALCERT_KEY_PROTECTION ??= 'file'
   // one `npm pack` of the built package for every test that installs it as a user would (test/support/project.ts)
   const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', runDir], {cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8'})
   process.env.LOCALCERT_TEST_TARBALL = path.join(runDir, packed.trim().split('\n').pop()!)
