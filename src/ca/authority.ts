@@ -6,7 +6,7 @@ import {caPaths, type CaPaths} from '../state/paths.js'
 import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {appendAudit} from '../state/audit.js'
-import {chooseProtection, openKeyPem, sealKeyPem} from '../state/key-protection.js'
+import {chooseProtection, openKeyPem, prefetchSecret, sealKeyPem} from '../state/key-protection.js'
 import {exportPrivateKeyPem, importPrivateKey, type KeyType} from './keys.js'
 import {defaultPolicy, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
@@ -80,6 +80,7 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
   const paths = caPaths(home)
   const meta = await readMeta(paths)
   if (!meta) return undefined
+  prefetchSecret(meta.protection)
   try {
     const [rootPem, intermediatePem, keyPem] = await Promise.all([
       rootPemOf(paths, meta),

@@ -28,7 +28,7 @@ export const KEY_PROTECTION_ENV = 'LOCALCERT_KEY_PROTECTION'
 export const STORE_ID_ACCOUNT = 'store-id'
 
 const ENCRYPTED = /-----BEGIN ENCRYPTED PRIVATE KEY-----/
-const secrets = new Map<string, string>()
+const secrets = new Map<string, Promise<string>>()
 let storeIdRead: Promise<string | undefined> | undefined
 
 function owner(): {uid: number | null; host: string} {
@@ -73,7 +73,7 @@ export async function chooseProtection(env: NodeJS.ProcessEnv = process.env): Pr
       await deleteCredential(account).catch(() => undefined)
       throw new CredentialStoreError('failed', 'the credential store did not return what was written')
     }
-    secrets.set(account, secret)
+    secrets.set(account, Promise.resolve(secret))
     return {mode: 'keyring', account, storeId: id, owner: owner()}
   } catch (error) {
     const failure = classifyStoreError(error)
@@ -99,28 +99,41 @@ function storeProblem(protection: KeyProtection, error: CredentialStoreError): L
 }
 
 /**
- * This home's secret, read from the credential store once per process.
+ * This home's secret, read from the credential store once per process (concurrent callers share the one read).
  * @example const secret = await unlockSecret(meta.protection)
  */
-export async function unlockSecret(protection: KeyProtection): Promise<string> {
+export function unlockSecret(protection: KeyProtection): Promise<string> {
   const account = protection.account
-  if (protection.mode !== 'keyring' || !account) throw new LocalcertError('CA_CORRUPT', 'a CA key is encrypted but ca.json names no credential-store entry for it', 'restore ca.json from backup, or run `localcert uninstall --yes` and `localcert setup` to start over')
-  const cached = secrets.get(account)
-  if (cached) return cached
-  let secret: string | undefined
+  if (protection.mode !== 'keyring' || !account) return Promise.reject(new LocalcertError('CA_CORRUPT', 'a CA key is encrypted but ca.json names no credential-store entry for it', 'restore ca.json from backup, or run `localcert uninstall --yes` and `localcert setup` to start over'))
+  let read = secrets.get(account)
+  if (!read) {
+    read = readSecret(protection, account)
+    secrets.set(account, read)
+    read.catch(() => secrets.delete(account))
+  }
+  return read
+}
+
+/**
+ * Starts reading the secret of a keyring-protected home without waiting, so that the credential store's round trip
+ * (~9 ms over D-Bus here) runs while the caller reads files and loads X.509 code; failures surface at the real use.
+ * @example prefetchSecret(meta.protection)
+ */
+export function prefetchSecret(protection: KeyProtection | undefined): void {
+  if (protection?.mode === 'keyring' && protection.account) unlockSecret(protection).catch(() => undefined)
+}
+
+async function readSecret(protection: KeyProtection, account: string): Promise<string> {
   try {
-    secret = await readCredential(account)
-    if (!secret) {
-      const id = await storeId(false)
-      if (!sameOwner(protection) || !id || id !== protection.storeId) throw lockedElsewhere(protection, `this credential store has no entry ${account}`)
-      throw new LocalcertError('CA_KEY_LOCKED', `the credential-store entry for this CA was deleted (service localcert, account ${account} in ${storeName()}): its keys cannot be decrypted; nothing was signed`, 'restore that entry from a backup of your keychain, or start over with `localcert uninstall --yes` then `localcert setup` (a new CA, to be trusted again)')
-    }
+    const secret = await readCredential(account)
+    if (secret) return secret
+    const id = await storeId(false)
+    if (!sameOwner(protection) || !id || id !== protection.storeId) throw lockedElsewhere(protection, `this credential store has no entry ${account}`)
+    throw new LocalcertError('CA_KEY_LOCKED', `the credential-store entry for this CA was deleted (service localcert, account ${account} in ${storeName()}): its keys cannot be decrypted; nothing was signed`, 'restore that entry from a backup of your keychain, or start over with `localcert uninstall --yes` then `localcert setup` (a new CA, to be trusted again)')
   } catch (error) {
     if (error instanceof LocalcertError) throw error
     throw storeProblem(protection, classifyStoreError(error))
   }
-  secrets.set(account, secret)
-  return secret
 }
 
 /**
