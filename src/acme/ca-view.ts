@@ -22,7 +22,8 @@ export class CaView {
   ) {}
 
   static async open(home: string): Promise<CaView> {
-    const authority = await openCachedAuthority(home)
+    // a CA the endpoint creates is recorded as created through it
+    const authority = await openCachedAuthority(home, {source: 'acme'})
     const view = new CaView(home, authority, authority.created)
     view.mtimeMs = (await stat(authority.paths.meta)).mtimeMs
     view.checkedAt = Date.now()

@@ -57,7 +57,7 @@ export async function ensureTlsIdentity(home: string, hosts: readonly string[], 
   const current = await readIdentity(home)
   if (current && stillGood(current, hosts, ca, now)) return {identity: current, renewed: false}
   const files = tlsIdentityPaths(home)
-  const issued = await issueCertificate(hosts, {home, days: SERVING_CERT_DAYS, source: 'acme', files: {certFile: files.cert, keyFile: files.key}})
+  const issued = await issueCertificate(hosts, {home, days: SERVING_CERT_DAYS, source: 'acme', purpose: 'endpoint-tls', files: {certFile: files.cert, keyFile: files.key}})
   await writeFileSafely(files.key, issued.keyPem!, 0o600)
   await writeFileSafely(files.cert, issued.chainPem, 0o644)
   return {identity: {cert: issued.chainPem, key: issued.keyPem!, notAfter: issued.notAfter}, renewed: true}

@@ -6,7 +6,7 @@ import {caPaths, type CaPaths} from '../state/paths.js'
 import {ensurePrivateDir, readJson, writeFileSafely} from '../state/files.js'
 import {withLock} from '../state/lock.js'
 import {appendAudit} from '../state/audit.js'
-import {chooseProtection, openKeyPem, prefetchSecret, sealKeyPem} from '../state/key-protection.js'
+import {chooseProtection, isSealed, openKeyPem, prefetchSecret, sealKeyPem} from '../state/key-protection.js'
 import {exportPrivateKeyPem, importPrivateKey, type KeyType} from './keys.js'
 import {defaultPolicy, type NamePolicy} from './policy.js'
 import {sha256Hex} from '../lib/hash.js'
@@ -76,7 +76,11 @@ async function rootPemOf(paths: CaPaths, meta: CaMeta): Promise<string> {
 }
 
 /** Loads the CA under `home`; undefined when there is none yet. Never creates or renews anything. */
-export async function loadAuthority(home: string): Promise<Authority | undefined> {
+export function loadAuthority(home: string): Promise<Authority | undefined> {
+  return readAuthority(home, false)
+}
+
+async function readAuthority(home: string, reread: boolean): Promise<Authority | undefined> {
   const paths = caPaths(home)
   const meta = await readMeta(paths)
   if (!meta) return undefined
@@ -87,6 +91,9 @@ export async function loadAuthority(home: string): Promise<Authority | undefined
       readFile(paths.intermediateCert(meta.intermediate.id), 'utf8'),
       readFile(paths.intermediateKey(meta.intermediate.id), 'utf8'),
     ])
+    // `setup` upgrading the keys writes ca.json before it seals them: a sealed key under a ca.json read just before
+    // that write is read again with the ca.json of now, once, instead of being reported as a corrupt CA
+    if (!reread && isSealed(keyPem) && meta.protection?.mode !== 'keyring') return readAuthority(home, true)
     const intermediateKeyObject = await openKeyPem(meta.protection, keyPem, paths.intermediateKey(meta.intermediate.id))
     if (!meta.intermediate.subjectDer || !meta.intermediate.keyId) {
       // ca.json written before these fields existed: derive them from the certificate
@@ -152,10 +159,10 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
   if (!existing) options.beforeCreate?.(defaultPolicy(options.allowDomains ?? [], options.nameConstraints ?? true))
   await ensurePrivateDir(home)
   let created = false
-  let renewed: string | undefined
   await withLock(paths.lock, async () => {
     await removeStaleTemps(home, CA_TEMP_PREFIX)
     const meta = await readMeta(paths)
+    let renewed: string | undefined
     if (!meta) {
       await buildCa(paths, options)
       created = true
@@ -163,10 +170,12 @@ export async function openAuthority(home: string, options: OpenOptions = {}): Pr
       await renewIntermediate(paths, meta)
       renewed = meta.intermediate.fingerprint
     }
+    // recorded under the CA lock, right after the change: no process sees the new CA before its line is written
+    const now = created || renewed ? await readMeta(paths) : undefined
+    if (now) await appendAudit(paths.audit, {event: created ? 'ca-created' : 'intermediate-renewed', via: options.source ?? 'api', root: now.root.fingerprint, intermediate: now.intermediate.fingerprint, ...(renewed ? {previous: renewed} : {})})
   })
   const loaded = await loadAuthority(home)
   if (!loaded) throw new LocalcertError('CA_CORRUPT', `the CA in ${home} vanished while it was being created`, 'run the command again')
-  if (created || renewed) await appendAudit(paths.audit, {event: created ? 'ca-created' : 'intermediate-renewed', via: options.source ?? 'api', root: loaded.meta.root.fingerprint, intermediate: loaded.meta.intermediate.fingerprint, ...(renewed ? {previous: renewed} : {})})
   return {...loaded, created}
 }
 

@@ -3,7 +3,7 @@ import {intermediateNeedsRenewal, loadAuthority, openAuthority, type Authority, 
 import {issueLeaf, leafValidity, parseCsr, signCsr, validateDays, type IssuedLeaf, type LeafOptions, type ParsedCsr} from './leaf.js'
 import {parseNames, type SubjectName} from './names.js'
 import {assertAllowed, defaultPolicy, type NamePolicy} from './policy.js'
-import {appendAudit} from '../state/audit.js'
+import {appendAudit, type AuditRecord} from '../state/audit.js'
 import {recordIssued} from '../state/inventory.js'
 import {caPaths, resolveHome} from '../state/paths.js'
 
@@ -16,6 +16,8 @@ export interface IssueOptions extends LeafOptions, CreateOptions {
   source?: 'cli' | 'api' | 'acme'
   /** The ACME account (its URL) that ordered the leaf, for the audit log. */
   account?: string
+  /** The audit log's `purpose` for a certificate that is not a user's (the ACME endpoint's own). */
+  purpose?: AuditRecord['purpose']
   /** Files the caller will write, recorded in the inventory. */
   files?: {certFile?: string; keyFile?: string; p12File?: string}
 }
@@ -115,7 +117,7 @@ export async function issueParsed(request: readonly SubjectName[] | ParsedCsr, o
   const ca = await authorityFor(home, options, notAfter, names)
   const leaf = csr ? await signCsr(ca, csr, options) : await issueLeaf(ca, names, options)
   const via = options.source ?? 'api'
-  const audited = appendAudit(ca.paths.audit, {event: 'issued', via, names: leaf.names.map((name) => name.value), serial: leaf.serial, ...(options.account ? {account: options.account} : {}), root: ca.meta.root.fingerprint, intermediate: ca.meta.intermediate.fingerprint})
+  const audited = appendAudit(ca.paths.audit, {event: 'issued', via, names: leaf.names.map((name) => name.value), serial: leaf.serial, ...(options.account ? {account: options.account} : {}), ...(options.purpose ? {purpose: options.purpose} : {}), root: ca.meta.root.fingerprint, intermediate: ca.meta.intermediate.fingerprint})
   const recorded = recordIssued(ca.paths.inventory, {
     serial: leaf.serial,
     names: leaf.names.map((name) => name.value),

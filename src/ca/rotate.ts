@@ -110,8 +110,8 @@ export async function switchToStagedRoot(home: string): Promise<Authority> {
         ...(meta.protection ? {protection: meta.protection} : {}),
       }
       await writeMeta(paths, next)
-      await rm(paths.intermediateKey(meta.intermediate.id), {force: true})
       await appendAudit(paths.audit, {event: 'root-switched', via: 'cli', root: next.root.fingerprint, intermediate: next.intermediate.fingerprint, previous: meta.root.fingerprint})
+      await rm(paths.intermediateKey(meta.intermediate.id), {force: true})
     }
     await rm(stagedDir(paths), {recursive: true, force: true})
   })

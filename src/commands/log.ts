@@ -46,6 +46,7 @@ export default class Log extends BaseCommand {
 function details(line: AuditLine): string {
   const parts: string[] = []
   if (line.names?.length) parts.push(line.names.join(','))
+  if (line.purpose) parts.push(`(${line.purpose === 'endpoint-tls' ? 'the ACME endpoint’s own certificate' : 'doctor --browser’s check'})`)
   if (line.account) parts.push(`account ${line.account}`)
   if (line.reason !== undefined) parts.push(`reason ${line.reason}`)
   if (line.event !== 'issued' && line.event !== 'revoked') {

@@ -5,6 +5,7 @@ import type {AddressInfo} from 'node:net'
 import {loadAuthority} from '../ca/authority.js'
 import {issueLeaf} from '../ca/leaf.js'
 import {parseNames} from '../ca/names.js'
+import {appendAudit} from '../state/audit.js'
 import {fail, ok, type Check} from './check.js'
 
 /** Chromium, Firefox and Safari resolve every *.localhost name to loopback themselves: no hosts entry is needed. */
@@ -67,6 +68,8 @@ export async function browserCheck(options: BrowserCheckOptions): Promise<Check>
   const ca = await loadAuthority(options.home)
   if (!ca) return fail('browser', `there is no CA in ${options.home}`, 'localcert setup')
   const leaf = await issueLeaf(ca, parseNames([BROWSER_CHECK_HOST]), {days: 1})
+  // not in the inventory (a throw-away leaf), but signed with the CA key: the audit log has every signature
+  await appendAudit(ca.paths.audit, {event: 'issued', via: 'cli', purpose: 'browser-check', names: [BROWSER_CHECK_HOST], serial: leaf.serial, root: ca.meta.root.fingerprint, intermediate: ca.meta.intermediate.fingerprint})
   const token = randomBytes(8).toString('hex')
   let markSeen: (userAgent: string) => void = () => {}
   const seen = new Promise<string>((resolve) => (markSeen = resolve))

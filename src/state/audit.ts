@@ -25,6 +25,8 @@ export interface AuditRecord {
   via: 'cli' | 'api' | 'acme'
   names?: string[]
   serial?: string
+  /** What a certificate is for when it is not a user's: the endpoint's own HTTPS certificate, doctor's browser check. */
+  purpose?: 'endpoint-tls' | 'browser-check'
   /** The ACME account (its URL) behind an ACME issuance or revocation. */
   account?: string
   /** SHA-256 fingerprints: the root and intermediate concerned. */
@@ -117,15 +119,21 @@ async function flush(file: string, queue: {pending: Pending[]; flushing: boolean
   }
 }
 
-/** Under the lock: reads the last line (dropping a torn one a killed writer left), appends the batch, moves the head. */
+/**
+ * Under the lock: reads the last line (dropping a torn one a killed writer left), appends the batch, moves the head.
+ * Where the head is ahead of the file (its end was cut off) the batch chains from the head, never hiding the cut.
+ */
 async function writeBatch(file: string, batch: Pending[]): Promise<void> {
   const handle = await open(file, 'a+', 0o600).catch((error: unknown) => {
     throw writeError(file, error)
   })
   try {
     const last = await lastLine(handle, file)
-    let seq = last.seq
-    let prev = last.hash
+    // lines cut off the end: go on from the head, so the gap stays visible to `log --verify` after this append
+    const head = await readJson<AuditHead>(headFile(file)).catch(() => undefined)
+    const from = head && head.seq > last.seq ? head : last
+    let seq = from.seq
+    let prev = from.hash
     let text = ''
     for (const {record, time} of batch) {
       const line: Omit<AuditLine, 'hash'> = {seq: ++seq, time, ...record, prev}

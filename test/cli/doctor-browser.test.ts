@@ -45,6 +45,9 @@ describe.skipIf(!hasTools('localcert doctor --browser', 'chromium', 'certutil', 
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout.split('\n')[0]).toBe('✓ your browser trusts localcert')
     expect(result.stderr).toMatch(/^Opening https:\/\/localcert\.localhost:\d+\/ in your browser/m)
+    // its throw-away leaf is signed with the CA key, so the audit log has it
+    const signed = readFileSync(path.join(home, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    expect(signed.filter((line) => line.purpose === 'browser-check')).toMatchObject([{event: 'issued', via: 'cli', names: ['localcert.localhost']}])
 
     const json = await doctorBrowser(await userHome('trusting-json', true), ['--timeout', '60', '--json'])
     expect(json.code, json.stderr).toBe(0)

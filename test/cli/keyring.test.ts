@@ -117,6 +117,29 @@ kill $pid; wait $pid; true`)
     expect(result.stdout).toMatch(/\n1\n/)
   })
 
+  it('neither the secret nor a decrypted key appears in any output, in --json, in the audit log or in a file of the home', async () => {
+    const account = accountOf(home)
+    const found = await inSession(store, home, `secret-tool lookup service localcert username ${account}; echo
+secret-tool lookup service localcert username ${account} | openssl pkey -passin stdin -in ${q(path.join(home, 'ca', `intermediate-${JSON.parse(readFileSync(path.join(home, 'ca', 'ca.json'), 'utf8')).intermediate.id}-key.pem`))}
+${lc('log', '--json')}
+${lc('status', '--json')}`)
+    expect(found.code, found.stderr).toBe(0)
+    const [secret] = found.stdout.split('\n')
+    const decrypted = /-----BEGIN PRIVATE KEY-----\n([\s\S]+?)\n-----END PRIVATE KEY-----/.exec(found.stdout)?.[1]?.replace(/\n/g, '')
+    expect(secret).toMatch(/^[\w-]{40,}$/)
+    expect(decrypted?.length).toBeGreaterThan(60)
+    const outputs = [setup.stdout, setup.stderr, found.stdout.split('-----END PRIVATE KEY-----')[1]!, found.stderr, ...['a-status.json', 'a-doctor.json', 'a-serve.json'].map((name) => readFileSync(path.join(dir, name), 'utf8'))]
+    const files: string[] = []
+    const walk = (at: string) => {
+      for (const name of readdirSync(at)) statSync(path.join(at, name)).isDirectory() ? walk(path.join(at, name)) : files.push(readFileSync(path.join(at, name), 'latin1'))
+    }
+    walk(home)
+    for (const text of [...outputs, ...files]) {
+      expect(text.includes(secret!)).toBe(false)
+      expect(text.replace(/\s/g, '').includes(decrypted!.slice(0, 60))).toBe(false)
+    }
+  })
+
   it('a copy of the home opened against a fresh credential store signs nothing: the CA key is locked to another credential store', async () => {
     const copy = path.join(dir, 'home-copy')
     cpSync(home, copy, {recursive: true})

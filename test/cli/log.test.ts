@@ -55,6 +55,7 @@ describe('localcert log (built CLI)', () => {
     // the endpoint's own certificate (for localhost, no account) and the client's
     expect(acmeIssued.map((line) => line.account)).toEqual([undefined, account])
     expect(acmeIssued[0]!.names).toContain('localhost')
+    expect(acmeIssued.map((line) => line.purpose)).toEqual(['endpoint-tls', undefined])
     expect(acmeIssued[1]!.names).toEqual(['acme.localhost'])
     expect(log.find((line) => line.event === 'revoked')).toMatchObject({via: 'acme', names: ['acme.localhost'], serial: acmeIssued[1]!.serial, account, reason: 4})
     expect(log.find((line) => line.event === 'intermediate-rotated')).toMatchObject({via: 'cli', root, previous: setup.intermediate.fingerprint})

@@ -82,6 +82,14 @@ describe('the audit log', () => {
     expect(await verifyAudit(file)).toMatchObject({ok: false, line: 1, problem: 'truncated'})
   })
 
+  it('keeps a cut-off end visible after the next append: the new line chains from the head, not from what is left', async () => {
+    const file = await logOf(6)
+    rewrite(file, lines(file).slice(0, 4))
+    await appendAudit(file, issued('after.localhost'))
+    expect(JSON.parse(lines(file).at(-1)!)).toMatchObject({seq: 7})
+    expect(await verifyAudit(file)).toMatchObject({ok: false, line: 5, problem: 'missing', message: 'line 5 is record 7: records 5–6 are missing'})
+  })
+
   it('finds a log whose head is gone, and one rewritten from scratch behind the head', async () => {
     const file = await logOf(3)
     const head = readFileSync(headFile(file), 'utf8')
