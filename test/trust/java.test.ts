@@ -5,7 +5,7 @@ import {beforeAll, afterAll, describe, expect, it} from 'vitest'
 import {cli, sh} from '../support/env.js'
 import {hasTools} from '../support/tools.js'
 import {javaClient} from './support/clients.js'
-import {makeCa, startHttps, type TestCa} from './support/real.js'
+import {holdSystemTrust, makeCa, startHttps, type TestCa} from './support/real.js'
 
 // Real keytool on a COPY of this machine's cacerts, in a JDK home of our own (--java-home); the real file must not change.
 
@@ -40,10 +40,14 @@ describe.skipIf(!hasTools('Java keystore tests', 'keytool', 'javac', 'java'))('J
   let realHash: string
   let jdk: string
   let copy: string
+  let release: (() => Promise<void>) | undefined
   const trust = (args: string[], javaHome = jdk) => cli(['trust', ...args, '--stores', 'java', '--java-home', javaHome, '--json'], {home: ca.home, env: {HOME: ca.userHome}})
   const rows = (result: {stdout: string}) => JSON.parse(result.stdout).stores as Array<{location: string; status: string; message?: string; hint?: string}>
 
   beforeAll(async () => {
+    // the real cacerts is compared before and after: hold the machine's trust lock, so that no other test's
+    // update-ca-certificates (whose Java hook rewrites that file) runs in between
+    release = await holdSystemTrust()
     ca = await makeCa('java')
     server = await startHttps(ca)
     javaGet = await javaClient()
@@ -59,6 +63,7 @@ describe.skipIf(!hasTools('Java keystore tests', 'keytool', 'javac', 'java'))('J
 
   afterAll(async () => {
     await server?.close()
+    await release?.()
   })
 
   it('before install the copy does not trust the server, and status says absent', async () => {
