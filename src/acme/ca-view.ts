@@ -14,6 +14,7 @@ const RECHECK_MS = 1_000
 export class CaView {
   private mtimeMs = 0
   private checkedAt = 0
+  private pending: Promise<void> | undefined
 
   private constructor(
     readonly home: string,
@@ -38,16 +39,28 @@ export class CaView {
     return this.authority.meta.intermediate.fingerprint
   }
 
-  /** Takes the current CA when ca.json changed (looked at most once a second), from the cache it shares with issuance. */
-  async refresh(): Promise<void> {
+  /**
+   * Takes the current CA when ca.json changed (looked at most once a second), from the cache it shares with issuance.
+   * A request that arrives while another refresh is reading the CA waits for that read, so nothing answers from the
+   * old CA once a refresh has seen the change; a CA that fails to load is looked at again on the next refresh.
+   */
+  refresh(): Promise<void> {
+    if (this.pending) return this.pending
     const now = Date.now()
-    if (now - this.checkedAt < RECHECK_MS) return
+    if (now - this.checkedAt < RECHECK_MS) return Promise.resolve()
     this.checkedAt = now
+    this.pending = this.reload().finally(() => {
+      this.pending = undefined
+    })
+    return this.pending
+  }
+
+  private async reload(): Promise<void> {
     const mtimeMs = await stat(this.authority.paths.meta).then((info) => info.mtimeMs, () => 0)
     if (mtimeMs === this.mtimeMs) return
-    this.mtimeMs = mtimeMs
     // A CA removed or broken under a running server: keep serving with what we have; issuance will report it.
     const loaded = mtimeMs ? await currentAuthority(this.home).catch(() => undefined) : undefined
     if (loaded) this.authority = loaded
+    if (loaded || !mtimeMs) this.mtimeMs = mtimeMs
   }
 }
