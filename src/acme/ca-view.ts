@@ -1,4 +1,3 @@
-import {stat} from 'node:fs/promises'
 import {currentAuthority, openCachedAuthority} from '../ca/issue.js'
 import type {Authority} from '../ca/authority.js'
 
@@ -8,11 +7,11 @@ const RECHECK_MS = 1_000
 /**
  * The server's view of the CA: the loaded authority (created on first start, as `localcert cert` does), the
  * current root and intermediate fingerprints.
- * It re-reads ca.json when its mtime changes, so a rotation by `localcert` in another process is seen at once.
+ * It takes the CA again through issuance's cache, which re-reads ca.json when the file changed (inode, mtime, size),
+ * so a rotation by `localcert` in another process is seen within a second.
  * @example const ca = await CaView.open(home); await ca.refresh(); ca.authority.meta.policy
  */
 export class CaView {
-  private mtimeMs = 0
   private checkedAt = 0
   private pending: Promise<void> | undefined
 
@@ -26,7 +25,6 @@ export class CaView {
     // a CA the endpoint creates is recorded as created through it
     const authority = await openCachedAuthority(home, {source: 'acme'})
     const view = new CaView(home, authority, authority.created)
-    view.mtimeMs = (await stat(authority.paths.meta)).mtimeMs
     view.checkedAt = Date.now()
     return view
   }
@@ -56,11 +54,10 @@ export class CaView {
   }
 
   private async reload(): Promise<void> {
-    const mtimeMs = await stat(this.authority.paths.meta).then((info) => info.mtimeMs, () => 0)
-    if (mtimeMs === this.mtimeMs) return
-    // A CA removed or broken under a running server: keep serving with what we have; issuance will report it.
-    const loaded = mtimeMs ? await currentAuthority(this.home).catch(() => undefined) : undefined
+    // the cache answers from memory while ca.json is unchanged, and forgets a CA that failed to load, so the next
+    // refresh reads it again. A CA removed or broken under a running server: keep serving with what we have;
+    // issuance will report it.
+    const loaded = await currentAuthority(this.home).catch(() => undefined)
     if (loaded) this.authority = loaded
-    if (loaded || !mtimeMs) this.mtimeMs = mtimeMs
   }
 }
